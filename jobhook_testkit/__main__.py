@@ -1,0 +1,3 @@
+from jobhook_testkit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""pytest wiring for the recorder fixtures (registered by jobhook_testkit.plugin)."""

@@ -1,0 +1,1 @@
+"""pytest wiring for the sender fixtures (registered by jobhook_testkit.plugin)."""

@@ -1,0 +1,58 @@
+"""The ``jobhook`` command: argparse front end over one module per subcommand.
+
+Each subcommand lives in ``jobhook_testkit/_commands/<name>.py`` and provides ``HELP``
+(one line), ``configure(parser)`` and ``run(args) -> int``. Those modules import nothing
+heavy at module level, so ``jobhook --help`` and fast commands stay fast.
+
+Exit codes: 0 all good, 1 the check found problems, 2 usage or I/O error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from jobhook_testkit import __version__
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+COMMANDS = ("validate",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobhook",
+        description="Contract-test receivers of ReachFive's End Job Notification webhook.",
+        epilog="Exit codes: 0 all good, 1 the check found problems, 2 usage or I/O error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"jobhook_testkit._commands.{name}")
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``jobhook`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        code: int = args._run(args)
+    except KeyboardInterrupt:
+        print("jobhook: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `jobhook generate | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    return code

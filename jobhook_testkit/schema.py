@@ -1,0 +1,247 @@
+"""The job-report contract: the packaged JSON Schema, a cached validator, semantic checks.
+
+``validate(payload)`` returns data (a list of :class:`Violation`), never raises for a bad
+payload; ``assert_valid(payload)`` raises :class:`ContractViolationError` when there are
+errors (and warnings too under ``strict=True``).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+__all__ = [
+    "ContractViolationError",
+    "Severity",
+    "Violation",
+    "assert_valid",
+    "load_schema",
+    "schema_path",
+    "validate",
+]
+
+SCHEMA_FILE = "job-report.schema.json"
+DATE_FIELDS = ("created_at", "updated_at")
+COUNT_FIELDS = ("total_operations", "total_succeeded", "total_failed")
+
+# When one field breaks several keywords, the first of these names it best.
+_KEYWORD_RANK = {
+    "type": 0,
+    "required": 1,
+    "enum": 2,
+    "format": 3,
+    "pattern": 4,
+    "minimum": 5,
+    "minLength": 6,
+}
+_MESSAGE_LIMIT = 240
+
+
+class Severity(enum.StrEnum):
+    """How bad a violation is: errors break the contract, warnings are suspicious."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem with a payload, as data.
+
+    ``pointer`` is a JSON Pointer (RFC 6901) into the payload ("" is the whole document;
+    a missing required field points at where the field should be). ``keyword`` names the
+    schema keyword or semantic rule that failed.
+    """
+
+    pointer: str
+    message: str
+    severity: Severity = Severity.ERROR
+    keyword: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        where = self.pointer or "(root)"
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: str(value) for key, value in asdict(self).items()}
+
+
+class ContractViolationError(AssertionError):
+    """Raised by :func:`assert_valid`; keeps the violations and the payload as data."""
+
+    def __init__(self, violations: list[Violation], payload: object) -> None:
+        self.violations = violations
+        self.payload = payload
+        lines = ["Job report does not conform to the contract:"]
+        lines += [f"  {violation}" for violation in violations]
+        super().__init__("\n".join(lines))
+
+
+def schema_path() -> Any:
+    """The packaged schema file, as an ``importlib.resources`` Traversable."""
+    return resources.files("jobhook_testkit") / "data" / SCHEMA_FILE
+
+
+@functools.cache
+def _schema_text() -> str:
+    return str(schema_path().read_text(encoding="utf-8"))
+
+
+def load_schema() -> dict[str, Any]:
+    """Return a fresh copy of the job-report JSON Schema (draft 2020-12) as a dict."""
+    schema: dict[str, Any] = json.loads(_schema_text())
+    return schema
+
+
+@functools.cache
+def _validator() -> Validator:
+    # Imported here: jsonschema costs ~100 ms and the pytest plugin must not pay it
+    # unless a test actually validates something.
+    import jsonschema
+
+    schema = load_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    checker = cls.FORMAT_CHECKER
+    if "date-time" not in checker.checkers:  # pragma: no cover - guarded by a dependency
+        raise RuntimeError(
+            "jsonschema cannot check date-time formats: install rfc3339-validator"
+        )
+    return cls(schema, format_checker=checker)
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _MESSAGE_LIMIT:
+        return text
+    return text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def _schema_violations(payload: object) -> Iterator[Violation]:
+    best: dict[str, tuple[int, Violation]] = {}
+    for error in _validator().iter_errors(payload):
+        path = list(error.absolute_path)
+        keyword = str(error.validator)
+        message = error.message
+        if keyword == "required" and isinstance(error.validator_value, list):
+            # "'id' is a required property" at the root: point at the missing field.
+            missing = message.split("'")[1] if message.count("'") >= 2 else ""
+            if missing:
+                path.append(missing)
+        elif keyword == "pattern" and path and path[-1] in DATE_FIELDS:
+            message = f"{error.instance!r} is not a UTC date-time ending in 'Z'"
+        elif keyword == "type" and not path:
+            message = f"expected a JSON object (a job report), got {_type_name(payload)}"
+        pointer = _pointer(path)
+        rank = _KEYWORD_RANK.get(keyword, 99)
+        violation = Violation(pointer, _shorten(message), Severity.ERROR, keyword)
+        if pointer not in best or rank < best[pointer][0]:
+            best[pointer] = (rank, violation)
+    for _, violation in best.values():
+        yield violation
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _semantic_violations(
+    payload: Mapping[str, Any], broken: set[str], severity: Severity
+) -> Iterator[Violation]:
+    """Rules JSON Schema cannot express. Only fields that passed the schema are judged."""
+    created, updated = payload.get("created_at"), payload.get("updated_at")
+    if not broken & {"/created_at", "/updated_at"} and isinstance(created, str) and isinstance(
+        updated, str
+    ):
+        start, end = _parse_time(created), _parse_time(updated)
+        if start is not None and end is not None and end < start:
+            yield Violation(
+                "/updated_at",
+                f"updated_at ({updated}) is before created_at ({created})",
+                severity,
+                "updated-after-created",
+            )
+    counts = [payload.get(name) for name in COUNT_FIELDS]
+    if not broken & {"/" + name for name in COUNT_FIELDS} and all(
+        isinstance(count, int) for count in counts
+    ):
+        operations, succeeded, failed = counts
+        if succeeded + failed != operations:  # type: ignore[operator]
+            yield Violation(
+                "/total_operations",
+                f"total_succeeded ({succeeded}) + total_failed ({failed}) != "
+                f"total_operations ({operations})",
+                severity,
+                "counts-add-up",
+            )
+    if payload.get("status") == "RUNNING" and "/status" not in broken:
+        yield Violation(
+            "/status",
+            "status RUNNING in an end-of-job notification (the webhook fires when a job ends)",
+            severity,
+            "terminal-status",
+        )
+
+
+def validate(payload: object, *, strict: bool = False) -> list[Violation]:
+    """Check a parsed payload against the contract; return every problem, errors first.
+
+    Schema violations are errors. Semantic rules the schema cannot express
+    (``updated_at >= created_at``, counts adding up, a terminal status) are warnings,
+    or errors when ``strict`` is true. An empty list means the payload conforms.
+    """
+    violations = sorted(_schema_violations(payload), key=lambda v: v.pointer)
+    if isinstance(payload, Mapping):
+        broken = {violation.pointer for violation in violations}
+        severity = Severity.ERROR if strict else Severity.WARNING
+        violations += _semantic_violations(payload, broken, severity)
+    violations.sort(key=lambda v: v.severity is not Severity.ERROR)
+    return violations
+
+
+def assert_valid(payload: object, *, strict: bool = False) -> None:
+    """Raise :class:`ContractViolationError` if the payload breaks the contract.
+
+    Warnings do not raise unless ``strict`` is true.
+    """
+    __tracebackhide__ = True
+    violations = validate(payload, strict=strict)
+    errors = [violation for violation in violations if violation.is_error]
+    if errors:
+        raise ContractViolationError(errors, payload)
