@@ -1,0 +1,251 @@
+"""Reading payload files: one JSON value, a JSON array of values, or NDJSON.
+
+Strict about what JSON is: ``NaN``/``Infinity`` (which Python's parser accepts), numbers
+too large for a double, invalid UTF-8 and duplicate object keys are reported, never
+silently accepted. Files are size-checked before they are read, so a 10 GB file is refused
+instead of loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+STDIN = "-"
+
+
+class InputError(Exception):
+    """The input could not be read at all (missing, unreadable, too large): exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One JSON document found in a source, or why it could not be parsed.
+
+    ``line`` is the 1-based line of an NDJSON entry (None for a whole-file document or an
+    array element); ``pointer`` is ``"/N"`` for the N-th element of a top-level array.
+    ``duplicate_keys`` lists JSON Pointers of keys that appeared twice in one object.
+    """
+
+    source: str
+    value: Any = None
+    error: str | None = None
+    line: int | None = None
+    pointer: str = ""
+    duplicate_keys: tuple[str, ...] = field(default=())
+
+    @property
+    def location(self) -> str:
+        """``source`` or ``source:line``, the prefix of every message about it."""
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+class _DuplicatesSeen(dict[str, Any]):
+    """A parsed object that had repeated keys (the names are kept for reporting)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    repeated = []
+    for key, _ in pairs:
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    marked = _DuplicatesSeen(result)
+    marked.repeated = tuple(repeated)
+    return marked
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (JSON has no NaN or Infinity)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is too large to represent")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_pairs,
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _duplicate_pointers(value: Any, prefix: str = "") -> list[str]:
+    """Walk a parsed value and list ``pointer/key`` for each repeated key."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [(prefix, value)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            found += [f"{pointer}/{_escape(key)}" for key in getattr(node, "repeated", ())]
+            stack += [(f"{pointer}/{_escape(k)}", v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{pointer}/{i}", v) for i, v in enumerate(node)]
+    return sorted(found)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+def _describe(exc: ValueError, text: str, line_offset: int = 0) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        line, column = _position(text, exc.pos)
+        return f"malformed JSON at line {line + line_offset}, column {column}: {exc.msg}"
+    return str(exc)
+
+
+def _read_bytes(source: str, max_bytes: int) -> bytes:
+    if source == STDIN:
+        stream: BinaryIO = sys.stdin.buffer
+        data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InputError(f"{_display(source)}: input is larger than the {_size(max_bytes)} limit")
+        return data
+    try:
+        size = os.stat(source).st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{source}: {_size(size)} is larger than the {_size(max_bytes)} limit "
+                "(raise it with --max-bytes)"
+            )
+        with open(source, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:  # grew while we read it, or a special file
+        raise InputError(f"{source}: input is larger than the {_size(max_bytes)} limit")
+    return data
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024  # type: ignore[assignment]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _display(source: str) -> str:
+    return "<stdin>" if source == STDIN else source
+
+
+def _decode_text(data: bytes, name: str) -> str | Document:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data.decode("utf-8", "replace"), exc.start)
+        return Document(
+            name, error=f"invalid UTF-8 at line {line}, column {column} (byte offset {exc.start})"
+        )
+    return text.removeprefix("\ufeff")
+
+
+def _document(name: str, value: Any, line: int | None = None, pointer: str = "") -> Document:
+    duplicates = _duplicate_pointers(value, pointer) if _has_duplicates(value) else []
+    return Document(name, value, None, line, pointer, tuple(duplicates))
+
+
+def _has_duplicates(value: Any) -> bool:
+    if isinstance(value, _DuplicatesSeen):
+        return True
+    if isinstance(value, dict):
+        return any(_has_duplicates(v) for v in value.values() if isinstance(v, dict | list))
+    if isinstance(value, list):
+        return any(_has_duplicates(v) for v in value if isinstance(v, dict | list))
+    return False
+
+
+def parse_text(text: str, name: str) -> list[Document]:
+    """Split ``text`` into documents: one value, the elements of an array, or NDJSON lines."""
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        return [Document(name, error="empty input: expected a job report, an array of "
+                         "reports, or NDJSON with one report per line")]
+    try:
+        first, end = _DECODER.raw_decode(text, start)
+    except ValueError as exc:
+        if "\n" in text[start:].rstrip() and _first_line_is_document(text, start):
+            return _parse_ndjson(text, name)
+        return [Document(name, error=_describe(exc, text))]
+    rest = text[end:]
+    if not rest.strip():
+        if isinstance(first, list):
+            return [_document(name, item, None, f"/{i}") for i, item in enumerate(first)]
+        return [_document(name, first)]
+    if "\n" not in text[start:end] and "\n" in rest:
+        return _parse_ndjson(text, name)
+    line, column = _position(text, end + len(rest) - len(rest.lstrip()))
+    return [Document(name, error=f"malformed JSON at line {line}, column {column}: extra data "
+                     "after the first value (NDJSON needs one value per line)")]
+
+
+def _first_line_is_document(text: str, start: int) -> bool:
+    line_end = text.find("\n", start)
+    try:
+        _DECODER.decode(text[start:line_end])
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_ndjson(text: str, name: str) -> list[Document]:
+    documents = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = _DECODER.decode(line)
+        except ValueError as exc:
+            documents.append(Document(name, error=_describe(exc, line, number - 1), line=number))
+            continue
+        documents.append(_document(name, value, number))
+    return documents
+
+
+def read_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Document]:
+    """Read every JSON document in ``source`` (a path, or ``-`` for stdin).
+
+    Raises :class:`InputError` when the source cannot be read; problems with the content
+    (malformed JSON, invalid UTF-8, empty input) come back as documents with ``error`` set.
+    """
+    name = _display(source)
+    decoded = _decode_text(_read_bytes(source, max_bytes), name)
+    if isinstance(decoded, Document):
+        return [decoded]
+    return parse_text(decoded, name)
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Parse one JSON value strictly (no NaN/Infinity); raise ValueError with a clear message."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        return _DECODER.decode(text)
+    except ValueError as exc:
+        raise ValueError(_describe(exc, text)) from None
