@@ -1,0 +1,170 @@
+"""``jobhook validate``: check payload files (JSON, JSON array, NDJSON, recordings)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+HELP = "check job-report files against the contract (JSON, JSON array, NDJSON, recordings)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files to check; '-' or none reads stdin"
+    )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="treat semantic warnings (timestamps in order, counts adding up, terminal "
+        "status) as errors",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only: no warnings, no summary"
+    )
+    parser.add_argument(
+        "--report-unknown", action="store_true",
+        help="list fields the schema does not know and how often each was seen",
+    )
+    parser.add_argument(
+        "--max-bytes", type=_byte_count, default=None, metavar="N",
+        help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
+    )
+
+
+def _byte_count(text: str) -> int:
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    number, unit = (text[:-1], units[text[-1].upper()]) if text[-1:].upper() in units else (
+        text, 1)
+    try:
+        value = int(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a byte count: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    location: str  # PATH or PATH:LINE
+    pointer: str
+    message: str
+    severity: str
+    keyword: str
+
+    def render(self) -> str:
+        where = self.pointer or "(root)"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.location}: {where}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "location": self.location, "pointer": self.pointer, "severity": self.severity,
+            "keyword": self.keyword, "message": self.message,
+        }
+
+
+def _is_recording(value: Any) -> bool:
+    return isinstance(value, dict) and "received_at" in value and "report" in value
+
+
+def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> Iterator[Problem]:
+    from jobhook_testkit.schema import load_schema, validate
+
+    known = set(load_schema()["properties"]) if unknown is not None else set()
+    for doc in documents:
+        if doc.error is not None:
+            yield Problem(doc.location, doc.pointer, doc.error, "error", "json")
+            continue
+        value, prefix = doc.value, doc.pointer
+        for pointer in doc.duplicate_keys:
+            key = pointer.rsplit("/", 1)[-1]
+            yield Problem(doc.location, pointer, f"duplicate key {key!r} (JSON parsers "
+                          "disagree on which value wins)", "error", "duplicate-key")
+        if _is_recording(value):  # a line written by `jobhook serve --record`
+            if value["report"] is None:
+                yield Problem(doc.location, prefix + "/report", "recorded delivery was not a "
+                              "JSON object (see its 'raw' body)", "error", "malformed")
+                continue
+            value, prefix = value["report"], prefix + "/report"
+        if unknown is not None and isinstance(value, dict):
+            unknown.update(key for key in value if key not in known)
+        for violation in validate(value, strict=strict):
+            yield Problem(doc.location, prefix + violation.pointer, violation.message,
+                          str(violation.severity), violation.keyword)
+
+
+def run(args: argparse.Namespace) -> int:
+    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
+
+    sources = args.paths or ["-"]
+    max_bytes = args.max_bytes or DEFAULT_MAX_BYTES
+    unknown: Counter[str] | None = Counter() if args.report_unknown else None
+    problems: list[Problem] = []
+    input_errors: list[str] = []
+    reports = invalid_reports = 0
+    for source in sources:
+        try:
+            documents = read_documents(source, max_bytes=max_bytes)
+        except InputError as exc:
+            input_errors.append(str(exc))
+            print(f"jobhook validate: {exc}", file=sys.stderr)
+            continue
+        for doc in documents:
+            found = list(_check([doc], args.strict, unknown))
+            reports += 1
+            invalid_reports += any(p.severity == "error" for p in found)
+            problems += found
+            if args.format == "text":
+                for problem in found:
+                    if problem.severity == "error" or not args.quiet:
+                        print(problem.render())
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if args.format == "json":
+        _render_json(problems, input_errors, unknown, reports, invalid_reports)
+    elif not args.quiet:
+        _render_summary(len(sources), reports, invalid_reports, warnings, unknown)
+    if input_errors:
+        return 2
+    return 1 if errors else 0
+
+
+def _render_summary(
+    files: int, reports: int, invalid: int, warnings: int, unknown: Counter[str] | None
+) -> None:
+    if unknown:
+        print("fields the schema does not know:")
+        for name, count in sorted(unknown.items(), key=lambda item: (-item[1], item[0])):
+            print(f"  {name}: seen in {count} report{'s' if count != 1 else ''}")
+    elif unknown is not None:
+        print("fields the schema does not know: none")
+    plural = "s" if files != 1 else ""
+    print(
+        f"{files} file{plural}, {reports} document{'s' if reports != 1 else ''}: "
+        f"{reports - invalid} valid, {invalid} invalid, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}",
+        file=sys.stderr,
+    )
+
+
+def _render_json(
+    problems: list[Problem], input_errors: list[str], unknown: Counter[str] | None,
+    reports: int, invalid: int,
+) -> None:
+    result: dict[str, Any] = {
+        "valid": not input_errors and not any(p.severity == "error" for p in problems),
+        "documents": reports,
+        "invalid_documents": invalid,
+        "problems": [problem.as_dict() for problem in problems],
+        "input_errors": input_errors,
+    }
+    if unknown is not None:
+        result["unknown_fields"] = dict(sorted(unknown.items()))
+    json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

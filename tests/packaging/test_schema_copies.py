@@ -1,0 +1,102 @@
+"""One source of truth: the package carries byte-identical copies of schema/.
+
+Checked for the installed package (editable in development and CI), and for a wheel and
+an sdist built from this checkout (the wheel built *from the sdist*, as pip would).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from jobhook_testkit import load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_DIR = ROOT / "schema"
+SYNC = "python tools/sync_schema.py"
+
+
+def _canonical() -> dict[str, bytes]:
+    return {
+        path.relative_to(SCHEMA_DIR).as_posix(): path.read_bytes()
+        for path in sorted(SCHEMA_DIR.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _installed(node: object, prefix: str = "") -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for child in node.iterdir():  # type: ignore[attr-defined]
+        name = f"{prefix}{child.name}"
+        if child.is_dir():
+            found.update(_installed(child, name + "/"))
+        else:
+            found[name] = child.read_bytes()
+    return found
+
+
+def _diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
+    missing = sorted(set(expected) - set(actual))
+    extra = sorted(set(actual) - set(expected))
+    changed = sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k])
+    return f"missing={missing} extra={extra} differing={changed}; run: {SYNC}"
+
+
+def test_installed_package_carries_schema_byte_for_byte() -> None:
+    installed = _installed(resources.files("jobhook_testkit") / "data")
+    assert installed == _canonical(), _diff(_canonical(), installed)
+
+
+def test_load_schema_reads_the_packaged_copy() -> None:
+    import json
+
+    assert load_schema() == json.loads((SCHEMA_DIR / "job-report.schema.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    # --no-isolation: the [test] extra installs the backend, and CI has no time to spare
+    # downloading it again. `build` makes the sdist first, then the wheel from the sdist.
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return out
+
+
+@pytest.mark.slow
+def test_wheel_built_from_sdist_carries_schema_byte_for_byte(built: Path) -> None:
+    (wheel,) = built.glob("*.whl")
+    prefix = "jobhook_testkit/data/"
+    with zipfile.ZipFile(wheel) as archive:
+        found = {
+            name[len(prefix):]: archive.read(name)
+            for name in archive.namelist()
+            if name.startswith(prefix) and not name.endswith("/")
+        }
+        names = archive.namelist()
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        entry_text = archive.read(entry_points).decode()
+    assert found == _canonical(), _diff(_canonical(), found)
+    assert "jobhook_testkit/py.typed" in names
+    assert "[pytest11]" in entry_text and "jobhook = jobhook_testkit.plugin" in entry_text
+    assert "jobhook = jobhook_testkit.cli:main" in entry_text
+
+
+@pytest.mark.slow
+def test_sdist_carries_both_copies(built: Path) -> None:
+    (sdist,) = built.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {m.name.split("/", 1)[1]: m for m in archive.getmembers() if m.isfile()}
+        for relative, data in _canonical().items():
+            for copy in (f"schema/{relative}", f"jobhook_testkit/data/{relative}"):
+                member = archive.extractfile(members[copy])
+                assert member is not None and member.read() == data, copy
