@@ -120,7 +120,8 @@ def _read_bytes(source: str, max_bytes: int) -> bytes:
         stream: BinaryIO = sys.stdin.buffer
         data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise InputError(f"{_display(source)}: input is larger than the {_size(max_bytes)} limit")
+            limit = _size(max_bytes)
+            raise InputError(f"{_display(source)}: input is larger than the {limit} limit")
         return data
     try:
         size = os.stat(source).st_size

@@ -152,7 +152,7 @@ def _type_name(value: object) -> str:
 
 def _schema_violations(payload: object) -> Iterator[Violation]:
     best: dict[str, tuple[int, Violation]] = {}
-    for error in _validator().iter_errors(payload):
+    for error in _validator().iter_errors(payload):  # type: ignore[arg-type]
         path = list(error.absolute_path)
         keyword = str(error.validator)
         message = error.message

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 import jobhook_testkit
-from jobhook_testkit.schema import ContractViolationError, Severity, Violation, assert_valid, validate
+from jobhook_testkit.schema import (
+    ContractViolationError,
+    Severity,
+    Violation,
+    assert_valid,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "schema" / "examples"
@@ -185,7 +191,7 @@ class TestAssertValid:
     def test_warnings_only_raise_when_strict(self, sample: dict[str, Any]) -> None:
         sample["total_operations"] = 99
         assert_valid(sample)
-        with pytest.raises(ContractViolationError, match="counts|total_operations"):
+        with pytest.raises(ContractViolationError, match=r"counts|total_operations"):
             assert_valid(sample, strict=True)
 
 

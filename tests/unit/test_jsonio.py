@@ -1,0 +1,134 @@
+"""The strict payload reader: one value, arrays, NDJSON, and every kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobhook_testkit._jsonio import InputError, loads_strict, parse_text, read_documents
+
+
+def test_one_object() -> None:
+    (doc,) = parse_text('{"a": 1}', "f.json")
+    assert (doc.value, doc.error, doc.line, doc.pointer) == ({"a": 1}, None, None, "")
+    assert doc.location == "f.json"
+
+
+def test_array_elements_get_pointers() -> None:
+    docs = parse_text('[{"a": 1}, {"b": 2}]', "f.json")
+    assert [(d.pointer, d.value) for d in docs] == [("/0", {"a": 1}), ("/1", {"b": 2})]
+
+
+def test_ndjson_lines_keep_their_numbers_and_skip_blank_lines() -> None:
+    docs = parse_text('{"a": 1}\n\n{"b": 2}\n{"c":\n', "f.ndjson")
+    assert [(d.line, d.error is None) for d in docs] == [(1, True), (3, True), (4, False)]
+    assert docs[2].location == "f.ndjson:4"
+    assert docs[2].error is not None and docs[2].error.startswith("malformed JSON at line 4")
+
+
+def test_pretty_printed_object_followed_by_more_is_not_mistaken_for_ndjson() -> None:
+    (doc,) = parse_text('{\n  "a": 1\n}\n{"b": 2}\n', "f.json")
+    assert doc.error == (
+        "malformed JSON at line 4, column 1: extra data after the first value "
+        "(NDJSON needs one value per line)"
+    )
+
+
+def test_malformed_json_reports_line_and_column() -> None:
+    (doc,) = parse_text('{\n  "a": 1,\n  "b" 2\n}', "f.json")
+    assert doc.error == "malformed JSON at line 3, column 7: Expecting ':' delimiter"
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n"])
+def test_empty_input_is_one_clear_error(text: str) -> None:
+    (doc,) = parse_text(text, "f.json")
+    assert doc.error is not None and doc.error.startswith("empty input")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    (doc,) = parse_text(f'{{"total_failed": {constant}}}', "f.json")
+    assert doc.error == f"{constant} is not valid JSON (JSON has no NaN or Infinity)"
+
+
+def test_numbers_beyond_a_double_are_refused() -> None:
+    (doc,) = parse_text('{"x": 1e400}', "f.json")
+    assert doc.error is not None and "too large" in doc.error
+
+
+def test_duplicate_keys_are_flagged_with_their_pointers() -> None:
+    (doc,) = parse_text('{"id": "a", "id": "b", "n": {"k": 1, "k": 2}, "ok": [{"z": 1}]}', "f")
+    assert doc.duplicate_keys == ("/id", "/n/k")
+
+
+def test_duplicate_keys_inside_an_array_element() -> None:
+    docs = parse_text('[{"a": 1}, {"a": 1, "a": 2}]', "f")
+    assert [d.duplicate_keys for d in docs] == [(), ("/1/a",)]
+
+
+def test_no_duplicates_means_an_empty_tuple() -> None:
+    (doc,) = parse_text('{"a": {"b": [1, {"c": 2}]}}', "f")
+    assert doc.duplicate_keys == ()
+
+
+def test_invalid_utf8_is_reported_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'{"definition_name":\n "caf\xe9"}')
+    (doc,) = read_documents(str(path))
+    assert doc.error == "invalid UTF-8 at line 2, column 6 (byte offset 25)"
+
+
+def test_a_utf8_bom_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}')
+    (doc,) = read_documents(str(path))
+    assert doc.value == {"a": 1}
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_documents(str(tmp_path / "absent.json"))
+
+
+def test_a_directory_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        read_documents(str(tmp_path))
+
+
+def test_files_over_the_limit_are_refused_without_reading_them(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:  # sparse: 10 GiB on paper, nothing on disk
+        handle.truncate(10 * 1024**3)
+    with pytest.raises(InputError, match=r"10\.0 GiB is larger than the 256\.0 MiB limit"):
+        read_documents(str(path))
+
+
+def test_limit_is_configurable(tmp_path: Path) -> None:
+    path = tmp_path / "small.json"
+    path.write_text('{"a": "' + "x" * 100 + '"}')
+    with pytest.raises(InputError, match="larger than the 64 bytes limit"):
+        read_documents(str(path), max_bytes=64)
+
+
+def test_stdin_is_read_with_the_same_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class FakeStdin:
+        buffer = io.BytesIO(b'{"a": 1}\n{"b": 2}\n')
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    docs = read_documents("-")
+    assert [(d.source, d.line) for d in docs] == [("<stdin>", 1), ("<stdin>", 2)]
+    FakeStdin.buffer = io.BytesIO(b"x" * 100)
+    with pytest.raises(InputError, match="<stdin>: input is larger"):
+        read_documents("-", max_bytes=10)
+
+
+def test_loads_strict() -> None:
+    assert loads_strict(b'{"a": [1, 2.5]}') == {"a": [1, 2.5]}
+    with pytest.raises(ValueError, match="NaN is not valid JSON"):
+        loads_strict("NaN")
+    with pytest.raises(ValueError, match="malformed JSON at line 1, column 1"):
+        loads_strict("")
