@@ -1,0 +1,139 @@
+"""The durable NDJSON appender behind ``RecordingReceiver(record=...)``.
+
+Guarantees, in the order a crash could break them:
+
+* one record = one line, written with a single ``os.write`` on an ``O_APPEND`` descriptor
+  while holding a lock, so concurrent deliveries never interleave within a line (and other
+  processes appending to the same file cannot land inside it either);
+* the file is only ever appended to: never truncated, never rewritten;
+* with ``durable=True`` the line is ``fsync``-ed before :meth:`RecordingFile.append`
+  returns, so a caller that acknowledges only afterwards never acknowledges a delivery the
+  disk does not hold;
+* a torn last line left by a crash (or a full disk) stays a line of its own: the next
+  append starts on a fresh line, so earlier lines stay intact and later ones parse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RecordingFile", "encode_line"]
+
+
+def encode_line(record: Mapping[str, Any]) -> bytes:
+    """One NDJSON line (newline included) for ``record``: compact UTF-8, one physical line.
+
+    ``json.dumps`` escapes control characters inside strings, so a line break inside a
+    value cannot split the record. Text that cannot be UTF-8 (a lone surrogate, which JSON
+    escapes allow) is written with ASCII escapes instead, so every line stays valid UTF-8.
+    """
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(record, separators=(",", ":"), allow_nan=False).encode("ascii")
+    return data + b"\n"
+
+
+def _ends_without_newline(path: Path) -> bool:
+    """True when the file exists, is not empty, and its last byte is not a newline."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a newly created file's directory entry durable (best effort where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class RecordingFile:
+    """Append-only, line-atomic NDJSON writer; thread-safe; opened on construction.
+
+    ``durable=False`` skips the ``fsync`` (faster, and still line-atomic and append-only,
+    but an OS crash or power loss can drop lines that were already acknowledged).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+        self.path = Path(path)
+        self.durable = durable
+        self._lock = threading.Lock()
+        existed = self.path.exists()
+        # Checked before opening for append: a torn line from an earlier crash must not
+        # swallow the first new record.
+        self._fresh_line_needed = _ends_without_newline(self.path)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        self._fd: int | None = os.open(self.path, flags, 0o644)
+        if not existed and durable:
+            _fsync_directory(self.path.resolve().parent)
+        self.lines_written = 0
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Write ``record`` as one line; with ``durable``, return only once it is on disk.
+
+        Raises ``OSError`` (disk full, file closed, ...): the caller must then not
+        acknowledge. Whatever part of a failed line reached the file is cut off from the
+        next record by a newline.
+        """
+        line = encode_line(record)
+        with self._lock:
+            fd = self._fd
+            if fd is None:
+                raise OSError("the recording file is closed")
+            if self._fresh_line_needed:
+                line = b"\n" + line
+            self._fresh_line_needed = True  # until the whole line is known to be written
+            written = os.write(fd, line)
+            while written < len(line):  # only on a short write (e.g. disk nearly full)
+                step = os.write(fd, line[written:])
+                if step <= 0:  # pragma: no cover - the OS raises instead in practice
+                    raise OSError(f"could not append to {self.path}")
+                written += step
+            self._fresh_line_needed = False
+            self.lines_written += 1
+            if not self.durable:
+                return
+            # Duplicate the descriptor so close() cannot pull it away mid-fsync; the fsync
+            # itself runs outside the lock, so concurrent deliveries share disk flushes
+            # (group commit) instead of queueing one fsync behind the other.
+            sync_fd = os.dup(fd)
+        try:
+            os.fsync(sync_fd)
+        finally:
+            os.close(sync_fd)
+
+    def close(self) -> None:
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __enter__(self) -> RecordingFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

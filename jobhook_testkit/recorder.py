@@ -1,0 +1,472 @@
+"""The recording receiver: a WSGI app that records every job report POSTed to it.
+
+It records reality, it does not judge: a JSON-object body is recorded (with the contract
+violations it has, if any) and answered with the configured status (2xx by default); a
+body that is not a JSON object is recorded as malformed and answered 400. Deliveries with
+the wrong Authorization (when one is expected) are answered 401 and only counted; bodies
+over the size limit are answered 413 without being read.
+
+With ``record=PATH`` each recorded delivery becomes one NDJSON line, on disk (fsync) before
+the answer goes out::
+
+    {"report": {...} | null, "raw": "..." (malformed only), "path": "/hooks",
+     "headers": {"Authorization": "Bearer [redacted]", ...},
+     "received_at": "2026-11-28T12:00:01.123456Z",
+     "violations": [{"pointer": "/id", "message": "...", "severity": "error"}]}
+
+Works without pytest::
+
+    with serve_recorder(record="deliveries.ndjson") as recorder:
+        FakeSender(recorder.url).deliver(report)
+        assert recorder.deliveries[0].report == report
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from jobhook_testkit._jsonio import loads_strict
+from jobhook_testkit._recording_file import RecordingFile
+from jobhook_testkit._redact import redact_headers
+from jobhook_testkit.schema import Violation, load_schema, validate
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from jobhook_testkit.server import LiveServer
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "LiveRecorder",
+    "RecordedDelivery",
+    "RecordingReceiver",
+    "Refusal",
+    "is_recording_line",
+    "serve_recorder",
+    "unknown_fields",
+]
+
+DEFAULT_MAX_BODY = 1024 * 1024  # a real report is a few hundred bytes
+_RECORD_KEYS = frozenset({"report", "path", "headers", "received_at", "violations"})
+
+
+@functools.cache
+def _known_fields() -> frozenset[str]:
+    return frozenset(load_schema().get("properties", {}))
+
+
+def unknown_fields(report: object) -> list[str]:
+    """Top-level fields of ``report`` the schema does not describe, in the report's order.
+
+    They are not errors (the schema allows them: the platform may add fields) but they are
+    news. Anything that is not a JSON object has no fields: ``[]``.
+    """
+    if not isinstance(report, Mapping):
+        return []
+    known = _known_fields()
+    return [str(name) for name in report if name not in known]
+
+
+def is_recording_line(value: object) -> bool:
+    """True when ``value`` looks like a line written by the recording receiver.
+
+    A job report has no ``report``/``received_at``/``violations`` keys, so a plain report
+    (``jobhook generate`` output) is never mistaken for a recording.
+    """
+    return isinstance(value, Mapping) and value.keys() >= _RECORD_KEYS
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RecordedDelivery:
+    """One delivery the receiver recorded (and answered with ``status``).
+
+    ``headers`` are redacted (``Authorization: Bearer [redacted]``); ``body`` holds the
+    exact bytes received; ``report`` is the parsed JSON object, or ``None`` when the body
+    was not a JSON object (``malformed``: the first violation says why).
+    """
+
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    report: dict[str, Any] | None
+    violations: tuple[Violation, ...]
+    received_at: datetime
+    status: int
+    method: str = "POST"
+
+    @property
+    def malformed(self) -> bool:
+        return self.report is None
+
+    @property
+    def valid(self) -> bool:
+        """True when the body is a report without contract errors (warnings allowed)."""
+        return self.report is not None and not any(v.is_error for v in self.violations)
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.is_error)
+
+    @property
+    def unknown_fields(self) -> list[str]:
+        return unknown_fields(self.report)
+
+    def as_record(self) -> dict[str, Any]:
+        """The NDJSON line for this delivery, as a dict (see the module docstring)."""
+        record: dict[str, Any] = {"report": self.report}
+        if self.report is None:
+            record["raw"] = self.body.decode("utf-8", "replace")
+        record["path"] = self.path
+        record["headers"] = dict(self.headers)
+        record["received_at"] = _rfc3339(self.received_at)
+        record["violations"] = [
+            {"pointer": v.pointer, "message": v.message, "severity": str(v.severity)}
+            for v in self.violations
+        ]
+        return record
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Refusal:
+    """A request that was answered but not recorded as data (wrong credentials, too large,
+    not a POST, hung up mid-body, or the recording file could not be written)."""
+
+    kind: str  # "unauthorized", "too_large", "method", "incomplete", "unrecorded"
+    method: str
+    path: str
+    status: int
+    reason: str
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Event = RecordedDelivery | Refusal
+
+
+def _check_status(status: int) -> int:
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"status must be an HTTP status code from 200 to 599, got {status!r}")
+    return status
+
+
+def _check_delay(delay: float) -> float:
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
+        raise ValueError(f"delay must be a number of seconds >= 0, got {delay!r}")
+    return float(delay)
+
+
+def _parse_body(body: bytes) -> tuple[dict[str, Any] | None, tuple[Violation, ...]]:
+    """The report in ``body`` and its violations; ``None`` and the reason if malformed.
+
+    Parsing is strict (no NaN/Infinity, no numbers beyond a double), so that whatever is
+    recorded can be written back as standard JSON.
+    """
+    if not body.strip():
+        return None, (Violation("", "empty body (expected a JSON object)", keyword="json"),)
+    try:
+        value = loads_strict(body)
+    except UnicodeDecodeError:
+        return None, (Violation("", "body is not UTF-8 text", keyword="json"),)
+    except ValueError as exc:
+        return None, (Violation("", f"body is not JSON: {exc}", keyword="json"),)
+    except RecursionError:
+        return None, (Violation("", "body is JSON nested too deeply to parse", keyword="json"),)
+    if not isinstance(value, dict):
+        return None, tuple(validate(value))
+    return dict(value), tuple(validate(value))
+
+
+def _request_path(environ: WSGIEnvironment) -> str:
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    path = raw.encode("latin-1", "replace").decode("utf-8", "replace") or "/"
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
+
+
+def _plain(start_response: StartResponse, status: int, reason: str, body: bytes = b"",
+           extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    headers = [("Content-Length", str(len(body))), *extra]
+    if body:
+        headers.append(("Content-Type", "application/json"))
+    start_response(f"{status} {HTTP_STATUS_CODES.get(status, reason)}", headers)
+    return [body]
+
+
+def _error_body(message: str) -> bytes:
+    return json.dumps({"error": message}).encode()
+
+
+class RecordingReceiver:
+    """A WSGI app that records job-report deliveries; thread-safe; serve it anywhere.
+
+    Options (keyword-only): ``auth`` the expected Authorization value (compared in constant
+    time; others are answered 401 and counted), ``status``/``delay`` the answer to give
+    (changeable later with :meth:`respond_with`), ``max_body`` the body size limit in bytes
+    (413 beyond it), ``record`` an NDJSON file to append each delivery to (``durable``:
+    fsync before answering), ``keep`` whether to keep deliveries in memory
+    (:attr:`deliveries`), ``on_event`` a callback for every recorded or refused request.
+    Call :meth:`close` (or use ``with``) to close the recording file.
+    """
+
+    def __init__(
+        self,
+        *,
+        auth: str | None = None,
+        status: int = 204,
+        delay: float = 0.0,
+        max_body: int = DEFAULT_MAX_BODY,
+        record: str | os.PathLike[str] | None = None,
+        durable: bool = True,
+        keep: bool = True,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
+        self._auth = auth.encode("utf-8") if auth is not None else None
+        self._status = _check_status(status)
+        self._delay = _check_delay(delay)
+        self.max_body = max_body
+        self.keep = keep
+        self.on_event = on_event
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._deliveries: list[RecordedDelivery] = []
+        self._refusals: list[Refusal] = []
+        self._counts: Counter[str] = Counter()
+        self._unknown: Counter[str] = Counter()
+        self._wake = threading.Event()  # set to cut scripted delays short (clear/close)
+        self.file = RecordingFile(record, durable=durable) if record is not None else None
+
+    # -- what was received -------------------------------------------------------------
+
+    @property
+    def deliveries(self) -> tuple[RecordedDelivery, ...]:
+        """Recorded deliveries in arrival order (a snapshot; malformed ones included)."""
+        with self._lock:
+            return tuple(self._deliveries)
+
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Requests answered but not recorded as data (see :class:`Refusal`)."""
+        with self._lock:
+            return tuple(self._refusals)
+
+    @property
+    def refused(self) -> int:
+        """How many deliveries were refused for their Authorization (answered 401)."""
+        with self._lock:
+            return self._counts["unauthorized"]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Totals by kind: recorded, valid, invalid, malformed and each refusal kind."""
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def unknown_field_counts(self) -> dict[str, int]:
+        """How often each field the schema does not know was seen, most frequent first."""
+        with self._lock:
+            return dict(self._unknown.most_common())
+
+    def wait_for(self, count: int = 1, *, timeout: float = 5.0) -> tuple[RecordedDelivery, ...]:
+        """Block until at least ``count`` deliveries are recorded; fail after ``timeout``."""
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self._deliveries) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    got = len(self._deliveries)
+                    raise AssertionError(
+                        f"expected {count} recorded deliveries within {timeout} s, got {got}"
+                        + (f" ({len(self._refusals)} refused)" if self._refusals else "")
+                    )
+                self._arrived.wait(left)
+            return tuple(self._deliveries)
+
+    # -- scripting ---------------------------------------------------------------------
+
+    def respond_with(self, *, status: int | None = None, delay: float | None = None) -> None:
+        """Answer later deliveries with ``status`` after ``delay`` seconds (recording first).
+
+        A malformed body is still answered 400. Only the arguments given change.
+        """
+        new_status = self._status if status is None else _check_status(status)
+        new_delay = self._delay if delay is None else _check_delay(delay)
+        with self._lock:
+            self._status, self._delay = new_status, new_delay
+
+    def clear(self, *, status: int = 204, delay: float = 0.0) -> None:
+        """Forget what was received and reset the scripted answer (the file is kept)."""
+        status, delay = _check_status(status), _check_delay(delay)
+        with self._lock:
+            self._deliveries.clear()
+            self._refusals.clear()
+            self._counts.clear()
+            self._unknown.clear()
+            self._status, self._delay = status, delay
+            self._wake.set()
+            self._wake = threading.Event()
+
+    def close(self) -> None:
+        """Close the recording file (later deliveries are answered 503); end any delay."""
+        with self._lock:
+            self._wake.set()
+        if self.file is not None:
+            self.file.close()
+
+    def __enter__(self) -> RecordingReceiver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the WSGI app ------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        from werkzeug.datastructures import EnvironHeaders
+
+        received_at = datetime.now(UTC)
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = _request_path(environ)
+        headers = redact_headers(list(EnvironHeaders(environ).items()))
+
+        def refuse(kind: str, status: int, reason: str, extra: Sequence[tuple[str, str]] = ()
+                   ) -> list[bytes]:
+            refusal = Refusal(kind, method, path, status, reason, received_at, headers)
+            with self._lock:
+                self._counts[kind] += 1
+                if self.keep:
+                    self._refusals.append(refusal)
+            if self.on_event is not None:
+                self.on_event(refusal)
+            return _plain(start_response, status, reason, _error_body(reason), extra)
+
+        if method != "POST":
+            return refuse("method", 405, f"method {method} not allowed (POST only)",
+                          [("Allow", "POST")])
+        if self._auth is not None:
+            given = environ.get("HTTP_AUTHORIZATION")
+            if given is None:
+                return refuse("unauthorized", 401, "missing Authorization header")
+            if not hmac.compare_digest(given.encode("latin-1", "replace"), self._auth):
+                return refuse("unauthorized", 401, "Authorization does not match")
+
+        body = self._read_body(environ)
+        if isinstance(body, tuple):
+            return refuse(*body)
+
+        report, violations = _parse_body(body)
+        with self._lock:
+            status = self._status if report is not None else 400
+            delay, wake = self._delay, self._wake
+        delivery = RecordedDelivery(
+            path, headers, body, report, violations, received_at, status, method
+        )
+        if self.file is not None:
+            try:
+                self.file.append(delivery.as_record())
+            except OSError as exc:
+                return refuse("unrecorded", 503, f"could not record the delivery: {exc}")
+        with self._arrived:
+            self._counts["recorded"] += 1
+            if report is None:
+                self._counts["malformed"] += 1
+            else:
+                self._counts["valid" if delivery.valid else "invalid"] += 1
+                self._unknown.update(unknown_fields(report))
+            if self.keep:
+                self._deliveries.append(delivery)
+            self._arrived.notify_all()
+        if self.on_event is not None:
+            self.on_event(delivery)
+        if delay:
+            wake.wait(delay)
+        if report is None:
+            return _plain(start_response, 400, "Bad Request", _error_body(violations[0].message))
+        if status == 204:
+            return _plain(start_response, status, "No Content")
+        return _plain(start_response, status, "", json.dumps({"recorded": True}).encode())
+
+    def _read_body(self, environ: WSGIEnvironment) -> bytes | tuple[str, int, str]:
+        """The body, read with the size limit; or the refusal to answer with instead."""
+        from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+        from werkzeug.wsgi import get_input_stream
+
+        too_large = ("too_large", 413, f"body larger than {self.max_body} bytes")
+        try:
+            stream = get_input_stream(environ, max_content_length=self.max_body)
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                chunk = stream.read(min(65536, self.max_body + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_body:
+                    return too_large
+        except RequestEntityTooLarge:
+            return too_large
+        except (ClientDisconnected, ConnectionError, OSError):
+            return ("incomplete", 400, "the sender hung up before the whole body arrived")
+        return b"".join(chunks)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRecorder:
+    """A :class:`RecordingReceiver` being served: ``.url`` plus the receiver's view."""
+
+    receiver: RecordingReceiver
+    server: LiveServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def deliveries(self) -> tuple[RecordedDelivery, ...]:
+        return self.receiver.deliveries
+
+    @property
+    def refused(self) -> int:
+        return self.receiver.refused
+
+    def respond_with(self, *, status: int | None = None, delay: float | None = None) -> None:
+        self.receiver.respond_with(status=status, delay=delay)
+
+    def wait_for(self, count: int = 1, *, timeout: float = 5.0) -> tuple[RecordedDelivery, ...]:
+        __tracebackhide__ = True
+        return self.receiver.wait_for(count, timeout=timeout)
+
+
+@contextmanager
+def serve_recorder(
+    *, host: str = "127.0.0.1", port: int = 0, **options: Any
+) -> Iterator[LiveRecorder]:
+    """Serve a new :class:`RecordingReceiver` (``options`` go to it) on ``host:port``."""
+    from jobhook_testkit.server import serve_wsgi
+
+    with RecordingReceiver(**options) as receiver, serve_wsgi(
+        receiver, host=host, port=port
+    ) as server:
+        yield LiveRecorder(receiver, server)
+

@@ -1,0 +1,246 @@
+"""The recording receiver as a plain WSGI app (werkzeug.test.Client, no sockets)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import Client, EnvironBuilder
+
+from jobhook_testkit import load_schema
+from jobhook_testkit.recorder import (
+    RecordedDelivery,
+    RecordingReceiver,
+    Refusal,
+    is_recording_line,
+    unknown_fields,
+)
+
+
+@pytest.fixture
+def report() -> dict[str, Any]:
+    sample: dict[str, Any] = load_schema()["examples"][0]
+    return sample
+
+
+def post(client: Client, body: bytes | str, path: str = "/", **headers: str) -> Any:
+    return client.post(path, data=body, headers={"Content-Type": "application/json", **headers})
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_valid_report_is_recorded_and_answered_204(report: dict[str, Any]) -> None:
+    receiver = RecordingReceiver()
+    response = post(Client(receiver), json.dumps(report), "/hooks/jobs?x=1")
+    assert response.status_code == 204
+    (delivery,) = receiver.deliveries
+    assert delivery.report == report
+    assert delivery.body == json.dumps(report).encode()
+    assert delivery.path == "/hooks/jobs?x=1"
+    assert delivery.valid
+    assert delivery.violations == ()
+    assert delivery.status == 204
+    assert delivery.received_at.tzinfo is not None
+
+
+def test_invalid_report_is_recorded_and_acknowledged_with_its_violations(
+    report: dict[str, Any],
+) -> None:
+    receiver = RecordingReceiver()
+    report["definition_name"] = None
+    response = post(Client(receiver), json.dumps(report))
+    assert response.status_code == 204
+    (delivery,) = receiver.deliveries
+    assert not delivery.valid
+    assert [str(v) for v in delivery.errors] == [
+        "/definition_name: None is not of type 'string'"
+    ]
+    assert receiver.counts == {"recorded": 1, "invalid": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"", "empty body"),
+        (b"{not json", "body is not JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"id": NaN}', "body is not JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_malformed_body_is_recorded_raw_and_answered_400(
+    tmp_path: Path, body: bytes, why: str
+) -> None:
+    record = tmp_path / "r.ndjson"
+    with RecordingReceiver(record=record) as receiver:
+        response = post(Client(receiver), body)
+    assert response.status_code == 400
+    assert why in response.get_json()["error"]
+    (delivery,) = receiver.deliveries
+    assert delivery.malformed and delivery.report is None
+    assert why in delivery.violations[0].message
+    (line,) = lines(record)
+    assert line["report"] is None
+    assert line["raw"] == body.decode("utf-8", "replace")
+    assert why in line["violations"][0]["message"]
+
+
+def test_recording_line_format(tmp_path: Path, report: dict[str, Any]) -> None:
+    record = tmp_path / "r.ndjson"
+    report["platform_region"] = "eu"
+    report["total_failed"] = -1
+    with RecordingReceiver(record=record) as receiver:
+        post(Client(receiver), json.dumps(report), "/in", Authorization="Bearer s3cret-token")
+    text = record.read_text(encoding="utf-8")
+    assert "s3cret-token" not in text
+    (line,) = lines(record)
+    assert set(line) == {"report", "path", "headers", "received_at", "violations"}
+    assert line["report"] == report
+    assert line["path"] == "/in"
+    assert line["headers"]["Authorization"] == "Bearer [redacted]"
+    assert line["headers"]["Content-Type"] == "application/json"
+    assert line["received_at"].endswith("Z") and "T" in line["received_at"]
+    assert line["violations"] == [
+        {"pointer": "/total_failed", "message": "-1 is less than the minimum of 0",
+         "severity": "error"},
+    ]
+    assert is_recording_line(line)
+    assert not is_recording_line(report)
+
+
+def test_expected_authorization_refuses_others_with_401_and_only_counts_them(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    record = tmp_path / "r.ndjson"
+    events: list[object] = []
+    with RecordingReceiver(auth="Bearer right", record=record, on_event=events.append) as rec:
+        client = Client(rec)
+        body = json.dumps(report)
+        assert post(client, body).status_code == 401
+        assert post(client, body, Authorization="Bearer wrong").status_code == 401
+        assert post(client, body, Authorization="Bearer rightX").status_code == 401
+        assert post(client, body, Authorization="Bearer right").status_code == 204
+    assert rec.refused == 3
+    assert len(rec.deliveries) == 1
+    assert len(lines(record)) == 1
+    refusals = [event for event in events if isinstance(event, Refusal)]
+    assert [r.reason for r in refusals] == [
+        "missing Authorization header",
+        "Authorization does not match",
+        "Authorization does not match",
+    ]
+    assert refusals[1].headers["Authorization"] == "Bearer [redacted]"
+    assert isinstance(events[-1], RecordedDelivery)
+
+
+def test_body_over_the_limit_is_refused_with_413_and_not_recorded(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    record = tmp_path / "r.ndjson"
+    body = json.dumps(report).encode()
+    with RecordingReceiver(record=record, max_body=len(body)) as receiver:
+        client = Client(receiver)
+        assert post(client, body).status_code == 204
+        assert post(client, body + b" ").status_code == 413
+    assert receiver.counts["too_large"] == 1
+    assert len(lines(record)) == 1
+
+
+def test_streamed_body_over_the_limit_is_refused_while_reading() -> None:
+    receiver = RecordingReceiver(max_body=100)
+    environ = EnvironBuilder(method="POST", data=b"{" + b" " * 200 + b"}").get_environ()
+    del environ["CONTENT_LENGTH"]  # as with Transfer-Encoding: chunked
+    environ["wsgi.input_terminated"] = True
+    statuses: list[str] = []
+    receiver(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["413 Request Entity Too Large"]
+    assert receiver.deliveries == ()
+
+
+def test_only_post_is_accepted() -> None:
+    receiver = RecordingReceiver()
+    response = Client(receiver).get("/")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert receiver.deliveries == ()
+    assert receiver.counts == {"method": 1}
+
+
+def test_respond_with_scripts_status_and_clear_resets_it(report: dict[str, Any]) -> None:
+    receiver = RecordingReceiver()
+    client = Client(receiver)
+    receiver.respond_with(status=503)
+    assert post(client, json.dumps(report)).status_code == 503
+    receiver.respond_with(status=200)
+    response = post(client, json.dumps(report))
+    assert response.status_code == 200
+    assert response.get_json() == {"recorded": True}
+    assert [d.status for d in receiver.deliveries] == [503, 200]
+    receiver.clear()
+    assert receiver.deliveries == ()
+    assert post(client, json.dumps(report)).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"status": 99}, {"status": 600}, {"status": True}, {"delay": -1}, {"delay": "1"}]
+)
+def test_bad_scripting_is_refused_with_a_clear_error(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"status must be|delay must be"):
+        RecordingReceiver().respond_with(**kwargs)
+
+
+def test_unknown_fields_are_named_in_order_and_counted(report: dict[str, Any]) -> None:
+    assert unknown_fields(report) == []
+    assert unknown_fields([1]) == []
+    receiver = RecordingReceiver()
+    client = Client(receiver)
+    post(client, json.dumps({**report, "zeta": 1, "alpha": 2}))
+    post(client, json.dumps({**report, "zeta": 3}))
+    assert receiver.deliveries[0].unknown_fields == ["zeta", "alpha"]
+    assert receiver.unknown_field_counts == {"zeta": 2, "alpha": 1}
+
+
+def test_keep_false_records_to_file_but_not_memory(tmp_path: Path, report: dict[str, Any]) -> None:
+    record = tmp_path / "r.ndjson"
+    with RecordingReceiver(record=record, keep=False) as receiver:
+        post(Client(receiver), json.dumps(report))
+    assert receiver.deliveries == ()
+    assert receiver.counts["recorded"] == 1
+    assert lines(record)[0]["report"] == report
+
+
+def test_unicode_and_lone_surrogates_stay_valid_utf8_on_disk(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    record = tmp_path / "r.ndjson"
+    with RecordingReceiver(record=record) as receiver:
+        client = Client(receiver)
+        post(client, json.dumps({**report, "definition_name": "Export des consentements – CRM"},
+                                ensure_ascii=False).encode())
+        post(client, json.dumps(report)[:-1] + ', "odd": "\\ud800"}')
+    data = record.read_bytes()
+    data.decode("utf-8")  # raises if a line is not valid UTF-8
+    first, second = lines(record)
+    assert first["report"]["definition_name"] == "Export des consentements – CRM"
+    assert "Export des consentements – CRM".encode() in data
+    assert second["report"]["odd"] == "\ud800"
+
+
+def test_recording_to_a_closed_file_is_not_acknowledged(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    receiver = RecordingReceiver(record=tmp_path / "r.ndjson")
+    receiver.close()
+    response = post(Client(receiver), json.dumps(report))
+    assert response.status_code == 503
+    assert receiver.deliveries == ()
+    assert receiver.counts == {"unrecorded": 1}
+
+
+def test_wait_for_explains_a_timeout() -> None:
+    with pytest.raises(AssertionError, match=r"expected 1 recorded deliveries within 0\.01 s"):
+        RecordingReceiver().wait_for(1, timeout=0.01)
