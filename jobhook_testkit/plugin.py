@@ -1,9 +1,184 @@
 """pytest entry point (``pytest11: jobhook``): wires options and fixtures to the library.
 
-Placeholder until the fixtures issue lands. Sub-plugins below are registered with it, so
-``-p no:jobhook`` disables all of them.
+Importing this module must cost a pytest run nothing: Faker, jsonschema, Werkzeug and
+requests are imported by the fixtures that need them, never here. The sub-plugins below
+are registered with this one, so ``-p no:jobhook`` disables all of them.
+
+Seeds: one seed per run (``--jobhook-seed``, ini ``jobhook_seed``, else random), shared
+with pytest-xdist workers. Every test gets its own seed derived from the run seed and its
+node id, so a test's payloads do not depend on test order, selection or ``-n``. Other
+sub-plugins call :func:`jobhook_seed` and :func:`jobhook_test_seed` for the same seeds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from jobhook_testkit._edge_cases import edge_case_names
+
+if TYPE_CHECKING:
+    from pluggy import Result
+
+    from jobhook_testkit._edge_cases import EdgeCase
+    from jobhook_testkit.factory import JobReportFactory
+
 pytest_plugins = ["jobhook_testkit._plugin_sender", "jobhook_testkit._plugin_recorder"]
+
+_SEED_KEY = pytest.StashKey[int]()
+_SEED_HELP = "seed for jobhook payloads (default: a fresh random seed per run, shown on failure)"
+
+
+def _parse_seed(text: str) -> int:
+    try:
+        seed = int(str(text).strip(), 10)
+    except ValueError:
+        raise ValueError(f"expected a non-negative integer, got {text!r}") from None
+    if seed < 0:
+        raise ValueError(f"expected a non-negative integer, got {text!r}")
+    return seed
+
+
+def _seed_option(text: str) -> int:
+    import argparse
+
+    try:
+        return _parse_seed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("jobhook", "jobhook-testkit (ReachFive job webhook contract tests)")
+    group.addoption(
+        "--jobhook-seed", dest="jobhook_seed", type=_seed_option, default=None,
+        metavar="N", help=_SEED_HELP,
+    )
+    parser.addini("jobhook_seed", help=_SEED_HELP, default="")
+
+
+def _resolve_seed(config: pytest.Config) -> int:
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None and "jobhook_seed" in worker_input:
+        return int(worker_input["jobhook_seed"])  # the controller's seed, see below
+    option = config.getoption("jobhook_seed", None)
+    if option is not None:
+        return int(option)
+    ini = str(config.getini("jobhook_seed") or "").strip()
+    if ini:
+        try:
+            return _parse_seed(ini)
+        except ValueError as exc:
+            raise pytest.UsageError(f"ini option jobhook_seed: {exc}") from None
+    return secrets.randbits(32)
+
+
+class _XdistHooks:
+    """Registered only when pytest-xdist is active (its hook is unknown otherwise)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["jobhook_seed"] = self.seed
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    seed = _resolve_seed(config)
+    config.stash[_SEED_KEY] = seed
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(seed), "jobhook-xdist-seed")
+
+
+def jobhook_seed(config: pytest.Config) -> int:
+    """The run's seed: ``--jobhook-seed``, else ini ``jobhook_seed``, else a random one.
+
+    The same on the controller and on every pytest-xdist worker.
+    """
+    try:
+        return config.stash[_SEED_KEY]
+    except KeyError:  # the plugin was not configured (e.g. -p no:jobhook)
+        raise RuntimeError("the jobhook pytest plugin is not active") from None
+
+
+def derive_seed(seed: int, nodeid: str) -> int:
+    """A per-test seed from the run seed and a test's node id (stable across runs)."""
+    digest = hashlib.blake2b(f"{seed}\x00{nodeid}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def jobhook_test_seed(request: pytest.FixtureRequest) -> int:
+    """The seed for the requesting test: derived from :func:`jobhook_seed` and its node id."""
+    return derive_seed(jobhook_seed(request.config), request.node.nodeid)
+
+
+def replay_command(seed: int, nodeid: str) -> str:
+    """The shell command that reruns one test with the same payloads."""
+    quoted = "'" + nodeid.replace("'", "'\"'\"'") + "'"
+    return f"pytest --jobhook-seed={seed} {quoted}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = jobhook_seed(config)
+    return f"jobhook: seed {seed} (replay with --jobhook-seed={seed})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _SEED_KEY in item.config.stash:
+        seed = item.config.stash[_SEED_KEY]
+        report.sections.append(
+            ("jobhook", f"seed:   {seed}\nreplay: {replay_command(seed, item.nodeid)}")
+        )
+
+
+@pytest.fixture
+def job_report_factory(request: pytest.FixtureRequest) -> JobReportFactory:
+    """A JobReportFactory seeded for this test (--jobhook-seed), new for each test.
+
+    Same run seed, same test: same reports, whatever the test order or ``-n``. Use
+    ``.build(**overrides)``, ``.build_batch(n)``, ``.success()``, ``.failure()``.
+    """
+    from jobhook_testkit.factory import JobReportFactory
+
+    return JobReportFactory(seed=jobhook_test_seed(request))
+
+
+@pytest.fixture
+def job_report(job_report_factory: JobReportFactory) -> dict[str, Any]:
+    """A realistic, schema-valid job report, new for each test (seeded: --jobhook-seed).
+
+    Use job_report_factory for variants: ``job_report_factory.build(status="FAILURE")``.
+    """
+    return job_report_factory.build()
+
+
+@pytest.fixture
+def job_report_schema() -> dict[str, Any]:
+    """The job-report JSON Schema (draft 2020-12) as a dict, a fresh copy for each test.
+
+    Feed it to your own validator, or use ``jobhook_testkit.validate(payload)``.
+    """
+    from jobhook_testkit.schema import load_schema
+
+    return load_schema()
+
+
+@pytest.fixture(params=edge_case_names(), ids=edge_case_names())
+def jobhook_edge_case(request: pytest.FixtureRequest) -> EdgeCase:
+    """One named edge case per test run: the test runs once per case, id = case name.
+
+    Unpacks as ``name, report = jobhook_edge_case``; ``.why`` says what it breaks. The
+    payload is schema-valid and fresh for each test.
+    """
+    from jobhook_testkit._edge_cases import edge_case
+
+    return edge_case(request.param)
