@@ -1,0 +1,199 @@
+"""Deliver to a WSGI application in-process, through Werkzeug's test environ (private).
+
+The application runs on a worker thread and the sender waits for it only until the
+deadline. At the deadline the sender reports ``timed_out`` and moves on, but **the app's
+thread keeps running** to its end, just as a real receiver's request handler would go on
+after the platform hung up. (Python cannot stop a thread from outside.)
+
+Sender-side faults are emulated on ``wsgi.input``: ``hang_up_after`` gives the app only
+the first bytes of a body whose ``Content-Length`` promises more, ``send_rate`` hands the
+body over in chunks with pauses.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from jobhook_testkit._transport import Exchange, Request, answered, remaining
+from jobhook_testkit.delivery import Outcome
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+
+class _ShortInput(io.RawIOBase):
+    """A request body cut short: ``data`` then end of stream (the sender hung up)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._data.readinto(buffer)
+
+
+class _SlowInput(io.RawIOBase):
+    """A request body arriving ``size`` bytes at a time, ``pause`` seconds apart.
+
+    At the deadline the stream ends, as the connection would when the sender hangs up.
+    """
+
+    def __init__(self, data: bytes, size: int, pause: float, deadline: float) -> None:
+        self._data = io.BytesIO(data)
+        self._size = max(1, size)
+        self._pause = pause
+        self._deadline = deadline
+        self._started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._started:
+            left = remaining(self._deadline)
+            if left <= self._pause:
+                time.sleep(max(0.0, left))
+                return 0
+            time.sleep(self._pause)
+        self._started = True
+        view = memoryview(buffer)[: self._size]
+        return self._data.readinto(view)
+
+
+class _Run:
+    """What the worker thread has seen so far; read by the waiting sender under the lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.status: str | None = None
+        self.headers: dict[str, str] = {}
+        self.body = bytearray()
+        self.error: Exception | None = None
+        self.trace = ""
+
+
+def _status(status: str) -> tuple[int, str]:
+    code, _, text = status.partition(" ")
+    try:
+        return int(code), text.strip()
+    except ValueError:
+        return 500, f"(invalid WSGI status {status[:40]!r})"
+
+
+def _work(app: WSGIApplication, environ: WSGIEnvironment, run: _Run, max_body: int) -> None:
+    from werkzeug.test import run_wsgi_app
+
+    try:
+        app_iter, status, headers = run_wsgi_app(app, environ)
+        with run.lock:
+            run.status = status
+            run.headers = dict(headers.items())
+        try:
+            for chunk in app_iter:
+                with run.lock:
+                    run.body += chunk[: max(0, max_body - len(run.body))]
+                    if len(run.body) >= max_body:
+                        break
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+    except Exception as exc:
+        with run.lock:
+            run.error = exc
+            run.trace = traceback.format_exc()
+    finally:
+        run.done.set()
+
+
+class InProcessTransport:
+    """Calls a WSGI application directly; the request never touches a socket."""
+
+    def __init__(self, app: WSGIApplication, *, timeout: float) -> None:
+        self.app = app
+        self.timeout_text = f"{timeout:g} s"
+
+    def environ(self, request: Request, deadline: float) -> WSGIEnvironment:
+        from werkzeug.test import EnvironBuilder
+
+        builder = EnvironBuilder(
+            path=request.target,
+            base_url="http://localhost/",
+            method=request.method,
+            headers=request.headers,
+            data=request.body,
+        )
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        if request.hang_up_after is not None:
+            cut = max(0, min(request.hang_up_after, len(request.body)))
+            environ["wsgi.input"] = io.BufferedReader(_ShortInput(request.body[:cut]))
+            environ["CONTENT_LENGTH"] = str(len(request.body))
+        elif request.send_rate is not None:
+            size, pause = request.send_rate
+            slow = _SlowInput(request.body, size, pause, deadline)
+            environ["wsgi.input"] = io.BufferedReader(slow, buffer_size=max(1, size))
+        return environ
+
+    def exchange(self, request: Request, *, deadline: float, max_body: int) -> Exchange:
+        run = _Run()
+        worker = threading.Thread(
+            target=_work,
+            args=(self.app, self.environ(request, deadline), run, max_body),
+            name="jobhook-inprocess-receiver",
+            daemon=True,
+        )
+        worker.start()
+        finished = run.done.wait(max(0.0, remaining(deadline)))
+        with run.lock:
+            return self._result(run, finished)
+
+    def _result(self, run: _Run, finished: bool) -> Exchange:
+        code, text = _status(run.status) if run.status is not None else (None, "")
+        body = bytes(run.body)
+        if not finished:
+            if code is None:
+                reason = f"the app did not answer within {self.timeout_text} (it runs on)"
+            else:
+                reason = (
+                    f"the app started answering but its body was still being produced after "
+                    f"{self.timeout_text} ({len(body)} bytes so far; it runs on)"
+                )
+            return Exchange(Outcome.TIMED_OUT, reason, code, text, dict(run.headers), body)
+        if run.error is not None:
+            error = f"{type(run.error).__name__}: {run.error}".strip().rstrip(":")
+            if code is None:
+                return Exchange(
+                    Outcome.REJECTED,
+                    f"the app raised {error}; a WSGI server answers 500 INTERNAL SERVER ERROR",
+                    500,
+                    "INTERNAL SERVER ERROR",
+                    {},
+                    run.trace.encode("utf-8", errors="replace"),
+                )
+            return Exchange(
+                Outcome.CONNECTION_FAILED,
+                f"the app raised {error} in the middle of the body; a server would drop "
+                "the connection",
+                code,
+                text,
+                dict(run.headers),
+                body,
+            )
+        assert code is not None
+        return answered(code, text, dict(run.headers), body)
+
+
+def is_wsgi_app(target: object) -> bool:
+    """True for a callable that is not a URL string (checked loosely: WSGI has no marker)."""
+    return callable(target) and not isinstance(target, str | bytes)
+

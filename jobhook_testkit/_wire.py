@@ -1,0 +1,392 @@
+"""A minimal HTTP/1.1 client over a raw socket with one hard deadline (private).
+
+Why not ``requests`` or ``http.client``: their timeouts apply to each socket operation, so
+a receiver that trickles a byte every 200 ms keeps them waiting forever. Here every connect,
+TLS handshake, send and receive is given only the time left before a single monotonic
+deadline, so the sender hangs up on time whatever the receiver does.
+
+Platform behaviour: a fresh connection per request, ``Connection: close``, no redirects
+followed, no retries. The response body is read up to ``max_body`` bytes and no further.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import ssl
+import time
+
+from jobhook_testkit._transport import Exchange, Request, answered, describe_error, remaining
+from jobhook_testkit.delivery import Outcome
+
+_MAX_HEAD = 64 * 1024  # status line + headers; beyond this the answer is not HTTP we accept
+_MAX_LINE = 8 * 1024  # one chunk-size or trailer line
+_STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([0-9]{3})(?: ([^\r\n]*))?")
+
+
+class _Expired(Exception):
+    """The deadline passed (raised by our own checks, like socket timeouts)."""
+
+
+class _Closed(Exception):
+    """The receiver closed the connection before the answer was complete."""
+
+
+class _Malformed(Exception):
+    """The answer is not HTTP/1.x we can read."""
+
+
+class _Reader:
+    """Buffered reads from a socket, each bounded by the time left before the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.buffer = bytearray()
+        self.eof = False
+
+    def fill(self) -> bool:
+        """Read what is available (waiting at most until the deadline); False at EOF."""
+        if self.eof:
+            return False
+        left = remaining(self.deadline)
+        if left <= 0:
+            raise _Expired
+        self.sock.settimeout(left)
+        try:
+            data = self.sock.recv(65536)
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            data = b""  # closed without a TLS close_notify: an end of stream all the same
+        if not data:
+            self.eof = True
+            return False
+        self.buffer += data
+        return True
+
+    def head(self) -> bytes:
+        """Everything up to the blank line ending the headers (which is consumed)."""
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                head = bytes(self.buffer[:end])
+                del self.buffer[: end + 4]
+                return head
+            if len(self.buffer) > _MAX_HEAD:
+                raise _Malformed(f"no end of headers within the first {_MAX_HEAD} bytes")
+            if not self.fill():
+                raise _Closed
+
+    def line(self) -> bytes:
+        while True:
+            end = self.buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self.buffer[:end]).rstrip(b"\r")
+                del self.buffer[: end + 1]
+                return line
+            if len(self.buffer) > _MAX_LINE:
+                raise _Malformed("a chunk-size line longer than 8 KiB")
+            if not self.fill():
+                raise _Closed
+
+    def take(self, count: int) -> bytes:
+        """Up to ``count`` bytes: what is buffered, or else one read's worth."""
+        if not self.buffer and not self.fill():
+            raise _Closed
+        data = bytes(self.buffer[:count])
+        del self.buffer[:count]
+        return data
+
+
+class _Progress:
+    """Where the exchange got to, so a timeout or a failure can be told in words."""
+
+    def __init__(self, body_size: int) -> None:
+        self.phase = "connect"
+        self.body_size = body_size
+        self.body_sent = 0
+        self.status_code: int | None = None
+        self.status_text = ""
+        self.headers: dict[str, str] = {}
+        self.body = bytearray()
+
+    def exchange(self, outcome: Outcome, reason: str) -> Exchange:
+        return Exchange(
+            outcome, reason, self.status_code, self.status_text, self.headers, bytes(self.body)
+        )
+
+    def timed_out(self, timeout_text: str) -> Exchange:
+        reasons = {
+            "connect": f"no connection within {timeout_text}",
+            "tls": f"the TLS handshake did not finish within {timeout_text}",
+            "send": (
+                f"the receiver did not take the whole request within {timeout_text} "
+                f"({self.body_sent} of {self.body_size} body bytes sent)"
+            ),
+            "slow-send": (
+                f"the deadline passed while the body was still being sent slowly "
+                f"({self.body_sent} of {self.body_size} body bytes sent)"
+            ),
+            "status": f"no answer within {timeout_text} (the whole request was sent)",
+            "head": f"the status line arrived but the headers did not finish within {timeout_text}",
+            "body": (
+                f"the status line and headers arrived, but the body was still arriving "
+                f"after {timeout_text} ({len(self.body)} bytes read)"
+            ),
+        }
+        return self.exchange(Outcome.TIMED_OUT, reasons[self.phase])
+
+
+def _connect(host: str, port: int, deadline: float) -> socket.socket:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    last_error: OSError | None = None
+    for family, kind, proto, _name, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            left = remaining(deadline)
+            if left <= 0:
+                raise _Expired
+            sock.settimeout(left)
+            sock.connect(address)
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, TimeoutError):
+                raise _Expired from None
+            if not isinstance(exc, OSError) or isinstance(exc, ssl.SSLError):
+                raise
+            last_error = exc
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise last_error or OSError(f"no address found for {host}")
+
+
+def _send(sock: socket.socket, data: bytes | memoryview, deadline: float) -> int:
+    view = memoryview(data)
+    sent = 0
+    while sent < len(view):
+        left = remaining(deadline)
+        if left <= 0:
+            raise _Expired
+        sock.settimeout(left)
+        sent += sock.send(view[sent:])
+    return sent
+
+
+class WireTransport:
+    """Delivers over TCP (and TLS when ``ssl_context`` is given) to ``host:port``."""
+
+    def __init__(
+        self, host: str, port: int, *, ssl_context: ssl.SSLContext | None, timeout: float
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self.timeout_text = f"{timeout:g} s"
+
+    def exchange(self, request: Request, *, deadline: float, max_body: int) -> Exchange:
+        progress = _Progress(len(request.body))
+        sock: socket.socket | None = None
+        try:
+            sock = _connect(self.host, self.port, deadline)
+            if self.ssl_context is not None:
+                progress.phase = "tls"
+                sock = self._handshake(sock, deadline)
+            hung_up = self._send_request(sock, request, deadline, progress)
+            if hung_up is not None:
+                return hung_up
+            progress.phase = "status"
+            return self._read_answer(_Reader(sock, deadline), request, max_body, progress)
+        except (_Expired, TimeoutError):
+            return progress.timed_out(self.timeout_text)
+        except _Closed:
+            return self._closed(progress)
+        except _Malformed as exc:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED, f"the answer is not valid HTTP/1.1: {exc}"
+            )
+        except ssl.SSLCertVerificationError as exc:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED,
+                f"TLS certificate verification failed: {describe_error(exc)}",
+            )
+        except ssl.SSLError as exc:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED, f"TLS failed during {progress.phase}: "
+                f"{describe_error(exc)}"
+            )
+        except ConnectionResetError:
+            return self._reset(progress)
+        except OSError as exc:
+            where = "connecting" if progress.phase == "connect" else progress.phase
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED, f"{describe_error(exc)} ({where})"
+            )
+        finally:
+            if sock is not None:
+                sock.close()
+
+    def _handshake(self, sock: socket.socket, deadline: float) -> socket.socket:
+        assert self.ssl_context is not None
+        try:
+            tls = self.ssl_context.wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+        except BaseException:
+            sock.close()
+            raise
+        try:
+            left = remaining(deadline)
+            if left <= 0:
+                raise _Expired
+            tls.settimeout(left)
+            tls.do_handshake()
+        except BaseException:
+            tls.close()
+            raise
+        return tls
+
+    def _send_request(
+        self, sock: socket.socket, request: Request, deadline: float, progress: _Progress
+    ) -> Exchange | None:
+        """Send the request (or the fault asked for); an Exchange if it ends the attempt."""
+        head = f"{request.method} {request.target} HTTP/1.1\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in request.headers)
+        body = request.body
+        progress.phase = "send"
+        try:
+            if request.hang_up_after is not None:
+                cut = max(0, min(request.hang_up_after, len(body)))
+                _send(sock, head.encode("latin-1") + b"\r\n" + body[:cut], deadline)
+                progress.body_sent = cut
+                return progress.exchange(
+                    Outcome.CONNECTION_FAILED,
+                    f"the sender hung up after {cut} of {len(body)} body bytes, as asked "
+                    f"(hang_up_after={request.hang_up_after})",
+                )
+            if request.send_rate is None:
+                _send(sock, head.encode("latin-1") + b"\r\n" + body, deadline)
+                progress.body_sent = len(body)
+                return None
+            _send(sock, head.encode("latin-1") + b"\r\n", deadline)
+            size, pause = request.send_rate
+            for start in range(0, len(body), max(1, size)):
+                if start:
+                    progress.phase = "slow-send"
+                    left = remaining(deadline)
+                    if left <= pause:
+                        time.sleep(max(0.0, left))
+                        raise _Expired
+                    time.sleep(pause)
+                    progress.phase = "send"
+                progress.body_sent += _send(sock, body[start : start + max(1, size)], deadline)
+            return None
+        except (BrokenPipeError, ConnectionResetError):
+            # The receiver may have answered early (401 before reading the body) and
+            # closed: what it said is worth more than the broken pipe.
+            progress.phase = "status"
+            try:
+                return self._read_answer(_Reader(sock, deadline), request, 65536, progress)
+            except (_Closed, _Malformed, OSError):
+                return progress.exchange(
+                    Outcome.CONNECTION_FAILED,
+                    f"the receiver closed the connection while the request was being sent "
+                    f"({progress.body_sent} of {progress.body_size} body bytes sent)",
+                )
+
+    def _read_answer(
+        self, reader: _Reader, request: Request, max_body: int, progress: _Progress
+    ) -> Exchange:
+        while True:
+            progress.phase = "status"
+            if not reader.buffer and not reader.fill():
+                raise _Closed
+            progress.phase = "head"
+            lines = reader.head().split(b"\r\n")
+            match = _STATUS_LINE.fullmatch(lines[0])
+            if match is None:
+                raise _Malformed(f"status line {lines[0][:80]!r}")
+            code = int(match.group(1))
+            headers: dict[str, str] = {}
+            for raw in lines[1:]:
+                name, sep, value = raw.decode("latin-1").partition(":")
+                if not sep or not name or name != name.strip():
+                    raise _Malformed(f"header line {raw[:80]!r}")
+                value = value.strip()
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            if 100 <= code < 200:
+                continue  # an interim answer (100 Continue, 103 Early Hints): wait for the real one
+            break
+        progress.status_code = code
+        progress.status_text = (match.group(2) or b"").decode("latin-1").strip()
+        progress.headers = headers
+        progress.phase = "body"
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if request.method == "HEAD" or code in (204, 304):
+            pass
+        elif "chunked" in lowered.get("transfer-encoding", "").lower():
+            self._read_chunked(reader, max_body, progress)
+        elif "content-length" in lowered:
+            try:
+                length = int(lowered["content-length"])
+            except ValueError:
+                raise _Malformed(f"Content-Length {lowered['content-length'][:40]!r}") from None
+            if length < 0:
+                raise _Malformed(f"Content-Length {length}")
+            self._read_sized(reader, min(length, max_body), progress)
+        else:
+            with contextlib.suppress(_Closed, ConnectionResetError):
+                self._read_sized(reader, max_body, progress)  # ends when the connection does
+        return answered(code, progress.status_text, headers, bytes(progress.body))
+
+    @staticmethod
+    def _read_sized(reader: _Reader, wanted: int, progress: _Progress) -> None:
+        while len(progress.body) < wanted:
+            progress.body += reader.take(wanted - len(progress.body))
+
+    @staticmethod
+    def _read_chunked(reader: _Reader, max_body: int, progress: _Progress) -> None:
+        while True:
+            size_text = reader.line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise _Malformed(f"chunk size {size_text[:40]!r}") from None
+            if size < 0:
+                raise _Malformed(f"chunk size {size_text[:40]!r}")
+            if size == 0:
+                while reader.line():
+                    pass  # trailers, up to the blank line
+                return
+            left_in_chunk = size
+            while left_in_chunk:
+                data = reader.take(left_in_chunk)
+                left_in_chunk -= len(data)
+                progress.body += data[: max(0, max_body - len(progress.body))]
+                if len(progress.body) >= max_body:
+                    return  # enough: the rest is not read
+            if reader.line():
+                raise _Malformed("no line break after a chunk")
+
+    def _closed(self, progress: _Progress) -> Exchange:
+        if progress.status_code is None:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED, "the receiver closed the connection without answering"
+            )
+        return progress.exchange(
+            Outcome.CONNECTION_FAILED,
+            f"the receiver closed the connection in the middle of the body "
+            f"({len(progress.body)} bytes read)",
+        )
+
+    def _reset(self, progress: _Progress) -> Exchange:
+        if progress.status_code is None:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED,
+                "the receiver reset the connection before answering",
+            )
+        return progress.exchange(
+            Outcome.CONNECTION_FAILED,
+            f"the receiver reset the connection in the middle of the body "
+            f"({len(progress.body)} bytes read)",
+        )

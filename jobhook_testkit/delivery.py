@@ -1,0 +1,141 @@
+"""The record of one delivery attempt: what was sent, what came back, and the outcome.
+
+A :class:`Delivery` is data (tests inspect its fields) and it explains itself:
+``str(delivery)`` is the "sent / received / expected" block every failure message uses.
+Authorization values are kept as sent (so a test can check them) but redacted in every
+printed form: ``str()``, ``repr()`` and the rendered block.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from jobhook_testkit._redact import redact_authorization, redact_headers, scrub
+
+__all__ = ["Delivery", "Outcome", "SentRequest"]
+
+# How much of each body the rendered block shows.
+_PREVIEW_CHARS = 160
+
+
+class Outcome(enum.StrEnum):
+    """How one delivery attempt ended, as the platform would see it."""
+
+    ACKNOWLEDGED = "acknowledged"  # a complete 2xx answer within the timeout
+    REJECTED = "rejected"  # any other status, 3xx included (redirects are not followed)
+    TIMED_OUT = "timed_out"  # the deadline passed before a complete answer
+    CONNECTION_FAILED = "connection_failed"  # no connection, reset, TLS or protocol failure
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """The request exactly as sent; ``headers`` hold the Authorization value verbatim."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+
+    @property
+    def authorization(self) -> str | None:
+        """The Authorization value as sent (unredacted), or None if none was sent."""
+        return _get(self.headers, "authorization")
+
+    def redacted_headers(self) -> dict[str, str]:
+        """The headers with secret-bearing values redacted (safe to print or store)."""
+        return redact_headers(self.headers)
+
+    def __repr__(self) -> str:
+        return (
+            f"SentRequest(method={self.method!r}, url={self.url!r}, "
+            f"headers={self.redacted_headers()!r}, body=<{len(self.body)} bytes>)"
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver a job report: one request, at most one answer.
+
+    ``status_code`` is set whenever a status line arrived, even if the outcome is
+    ``timed_out`` (the body was still arriving at the deadline). ``body_excerpt`` holds the
+    response body read before the sender stopped (at most the sender's ``max_body``).
+    ``reason`` is one line in words; ``str(delivery)`` renders the whole story.
+    """
+
+    outcome: Outcome
+    status_code: int | None
+    elapsed: float
+    request: SentRequest
+    response_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    body_excerpt: bytes = field(default=b"", repr=False)
+    reason: str = ""
+    timeout: float = 5.0
+    status_text: str = ""  # the reason phrase of the status line ("OK", "NOT FOUND")
+
+    @property
+    def acknowledged(self) -> bool:
+        """True if the receiver answered 2xx, completely, within the timeout."""
+        return self.outcome is Outcome.ACKNOWLEDGED
+
+    def __str__(self) -> str:
+        return render(self)
+
+    def __repr__(self) -> str:
+        text = (
+            f"Delivery(outcome={self.outcome.value!r}, status_code={self.status_code!r}, "
+            f"elapsed={self.elapsed:.3f}, request={self.request!r}, reason={self.reason!r})"
+        )
+        return scrub(text, self.request.authorization)
+
+
+def _get(headers: dict[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _preview(data: bytes, *, quote: bool = True, limit: int = _PREVIEW_CHARS) -> str:
+    """A one-line excerpt of a body: decoded leniently, whitespace folded, shortened."""
+    if not data:
+        return "''" if quote else "(empty body)"
+    text = " ".join(data[: limit * 4].decode("utf-8", errors="replace").split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return repr(text) if quote else text
+
+
+_HEADLINES = {
+    Outcome.ACKNOWLEDGED: "Receiver acknowledged the job report.",
+    Outcome.REJECTED: "Receiver did not acknowledge the job report.",
+    Outcome.TIMED_OUT: "Receiver did not answer within the timeout; the sender hung up.",
+    Outcome.CONNECTION_FAILED: "The job report could not be delivered.",
+}
+
+
+def _received(delivery: Delivery) -> str:
+    after = f"after {delivery.elapsed:.3f} s"
+    if delivery.status_code is None:
+        return f"no answer {after}: {delivery.reason}"
+    status = f"{delivery.status_code} {delivery.status_text}".rstrip()
+    line = f"{status} {after}: {_preview(delivery.body_excerpt)}"
+    if delivery.outcome is not Outcome.ACKNOWLEDGED:
+        line += f"\n             ({delivery.reason})"
+    return line
+
+
+def render(delivery: Delivery) -> str:
+    """The multi-line "sent / received / expected" block, with secrets redacted."""
+    request = delivery.request
+    auth = redact_authorization(request.authorization)
+    auth_note = f"Authorization: {auth}" if auth is not None else "no Authorization"
+    lines = [
+        _HEADLINES[delivery.outcome],
+        f"  sent:      {request.method} {request.url}  "
+        f"({len(request.body)} bytes, {auth_note})",
+        f"             {_preview(request.body, quote=False)}",
+        f"  received:  {_received(delivery)}",
+        f"  expected:  a 2xx answer within {delivery.timeout:g} s (the configured timeout)",
+    ]
+    return scrub("\n".join(lines), request.authorization)

@@ -1,0 +1,328 @@
+"""The fake sender: delivers job reports the way ReachFive's platform does.
+
+One POST per report, JSON body, ``Content-Type: application/json``, the configured
+Authorization value verbatim, a fresh connection each time, **no retries and no redirects
+followed**, and a hard total deadline (connect, send, status line, headers, body): past the
+timeout the sender hangs up, however slowly the receiver trickles bytes.
+
+The target is a URL (``http://`` or ``https://``, used as given) or a WSGI application,
+which is then called in-process through Werkzeug, without a socket; see
+:mod:`jobhook_testkit._inprocess` for what happens to an app still running at the deadline.
+
+    with serve_wsgi(app) as server:
+        sender = FakeSender(server.url + "/hooks/jobs", auth="Bearer s3cret", timeout=5)
+        delivery = sender.deliver(report)
+    assert delivery.acknowledged, delivery
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from jobhook_testkit._inprocess import InProcessTransport, is_wsgi_app
+from jobhook_testkit._redact import redact_authorization
+from jobhook_testkit._transport import Request, Transport
+from jobhook_testkit._wire import WireTransport
+from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = ["Delivery", "Encoding", "FakeSender", "Outcome", "SentRequest"]
+
+Encoding = Literal["compact", "pretty", "ascii", "reordered"]
+ENCODINGS: tuple[Encoding, ...] = ("compact", "pretty", "ascii", "reordered")
+DEFAULT_MAX_BODY = 64 * 1024
+USER_AGENT = "jobhook-testkit (fake ReachFive End Job Notification sender)"
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
+
+
+class _Default(enum.Enum):
+    """Marks "use the sender's own setting" in per-delivery options."""
+
+    SENDER = enum.auto()
+
+
+SENDER_DEFAULT = _Default.SENDER
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    if verify is False:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif verify is True:
+        context = ssl.create_default_context()
+    else:
+        try:
+            context = ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"cannot load the CA certificates in {verify!r}: {exc}") from None
+    context.options |= getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+    return context
+
+
+def _reordered(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _reordered(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reordered(item) for item in value]
+    return value
+
+
+def encode_report(report: Mapping[str, Any], encoding: Encoding = "compact") -> bytes:
+    """The bytes of ``report`` in one of the byte variants the sender offers.
+
+    ``compact``: no spaces, UTF-8. ``pretty``: indented. ``ascii``: non-ASCII as ``\\u``
+    escapes. ``reordered``: compact, keys of every object in reverse order.
+    """
+    value: Any = dict(report)
+    try:
+        if encoding == "compact":
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        elif encoding == "pretty":
+            text = json.dumps(value, indent=2, ensure_ascii=False)
+        elif encoding == "ascii":
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=True)
+        elif encoding == "reordered":
+            text = json.dumps(_reordered(value), separators=(",", ":"), ensure_ascii=False)
+        else:
+            raise ValueError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
+    except TypeError as exc:
+        raise TypeError(f"the report cannot be encoded as JSON: {exc}") from None
+    return text.encode("utf-8")
+
+
+def _default_report() -> dict[str, Any]:
+    try:
+        from jobhook_testkit.factory import JobReportFactory
+    except ImportError:  # the factory is optional here: fall back to the documented sample
+        from jobhook_testkit.schema import load_schema
+
+        return dict(load_schema()["examples"][0])
+    return JobReportFactory().build()
+
+
+def _check_header(name: str, value: str) -> None:
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"the value of header {name!r} contains a line break or NUL")
+
+
+def _merge(headers: list[tuple[str, str]], extra: Mapping[str, str | None]) -> None:
+    for name, value in extra.items():
+        headers[:] = [(n, v) for n, v in headers if n.lower() != name.lower()]
+        if value is not None:
+            _check_header(name, value)
+            headers.append((name, value))
+
+
+class FakeSender:
+    """Delivers job reports to one receiver like the platform does; see the module doc.
+
+    ``target``: an ``http(s)://`` URL (its path included), or a WSGI application (then
+    ``path`` is the path it is called with). ``auth``: the Authorization value, sent
+    verbatim. ``timeout``: the hard total deadline of each delivery, in seconds.
+    ``headers``: extra headers on every delivery. ``verify``: for https, True (system CAs),
+    False (no verification) or the path of a CA bundle. ``max_body``: how much of a
+    response body is read at most.
+    """
+
+    def __init__(
+        self,
+        target: str | WSGIApplication,
+        *,
+        path: str = "/",
+        auth: str | None = None,
+        timeout: float = 5.0,
+        headers: Mapping[str, str] | None = None,
+        verify: bool | str = True,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+            raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if max_body < 0:
+            raise ValueError(f"max_body must be >= 0, got {max_body!r}")
+        if auth is not None:
+            _check_header("Authorization", auth)
+        self.timeout = float(timeout)
+        self.auth = auth
+        self.max_body = max_body
+        self._headers: dict[str, str] = dict(headers or {})
+        for name, value in self._headers.items():
+            _check_header(name, value)
+        self._observers: list[Callable[[Delivery], None]] = []
+        self._transport: Transport
+        if isinstance(target, str):
+            self._init_url(target, path, verify)
+        elif is_wsgi_app(target):
+            if not path.startswith("/"):
+                raise ValueError(f"path must start with '/', got {path!r}")
+            self.url = "http://localhost" + path
+            self._target = path
+            self._host_header = "localhost"
+            self._transport = InProcessTransport(target, timeout=self.timeout)
+        else:
+            raise TypeError(
+                f"target must be an http(s) URL or a WSGI application, got {type(target).__name__}"
+            )
+
+    def _init_url(self, url: str, path: str, verify: bool | str) -> None:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"target must be an http:// or https:// URL, got {url!r}")
+        if path != "/":
+            raise ValueError(
+                f"path={path!r} is for WSGI targets; with a URL put the path in the URL "
+                f"({url.rstrip('/')}{path})"
+            )
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("credentials in the URL are not sent by the platform; use auth=")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ValueError(f"invalid port in {url!r}") from None
+        host = parts.hostname
+        shown_host = f"[{host}]" if ":" in host else host
+        default_port = port == (443 if parts.scheme == "https" else 80)
+        self._host_header = shown_host if default_port else f"{shown_host}:{port}"
+        self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.url = f"{parts.scheme}://{self._host_header}{self._target}"
+        context = _tls_context(verify) if parts.scheme == "https" else None
+        self._transport = WireTransport(host, port, ssl_context=context, timeout=self.timeout)
+
+    def __repr__(self) -> str:
+        return (
+            f"FakeSender({self.url!r}, auth={redact_authorization(self.auth)!r}, "
+            f"timeout={self.timeout:g})"
+        )
+
+    def deliver(
+        self,
+        report: Mapping[str, Any] | None = None,
+        *,
+        body: bytes | None = None,
+        encoding: Encoding = "compact",
+        method: str = "POST",
+        content_type: str | None = "application/json",
+        headers: Mapping[str, str | None] | None = None,
+        auth: str | _Default | None = SENDER_DEFAULT,
+        hang_up_after: int | None = None,
+        send_rate: tuple[int, float] | None = None,
+    ) -> Delivery:
+        """Deliver one report (a fresh realistic one if none is given); never raises for
+        anything the receiver does: the returned :class:`Delivery` tells what happened.
+
+        ``body`` sends raw bytes instead of a report. ``encoding`` picks the byte variant of
+        the report. ``headers`` are merged over the defaults (None removes one). ``auth``
+        overrides the sender's Authorization for this delivery (None: send none).
+        ``hang_up_after=N`` sends N body bytes, then hangs up. ``send_rate=(size, pause)``
+        sends the body ``size`` bytes at a time, ``pause`` seconds apart.
+        """
+        request = self._request(
+            report, body, encoding, method, content_type, headers, auth, hang_up_after, send_rate
+        )
+        started = time.monotonic()
+        exchange = self._transport.exchange(
+            request, deadline=started + self.timeout, max_body=self.max_body
+        )
+        delivery = Delivery(
+            outcome=exchange.outcome,
+            status_code=exchange.status_code,
+            elapsed=time.monotonic() - started,
+            request=SentRequest(request.method, request.url, dict(request.headers), request.body),
+            response_headers=exchange.headers,
+            body_excerpt=exchange.body,
+            reason=exchange.reason,
+            timeout=self.timeout,
+            status_text=exchange.status_text,
+        )
+        for observer in list(self._observers):
+            observer(delivery)
+        return delivery
+
+    def deliver_many(
+        self, reports: Iterable[Mapping[str, Any]], *, concurrency: int = 4, **deliver_options: Any
+    ) -> list[Delivery]:
+        """Deliver several reports at once (``concurrency`` at a time), as when several jobs
+        end together; the deliveries come back in the order of ``reports``."""
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+        batch = list(reports)
+        if not batch:
+            return []
+
+        def one(report: Mapping[str, Any]) -> Delivery:
+            return self.deliver(report, **deliver_options)
+
+        with ThreadPoolExecutor(
+            max_workers=min(concurrency, len(batch)), thread_name_prefix="jobhook-sender"
+        ) as pool:
+            return list(pool.map(one, batch))
+
+    def _request(
+        self,
+        report: Mapping[str, Any] | None,
+        body: bytes | None,
+        encoding: Encoding,
+        method: str,
+        content_type: str | None,
+        headers: Mapping[str, str | None] | None,
+        auth: str | _Default | None,
+        hang_up_after: int | None,
+        send_rate: tuple[int, float] | None,
+    ) -> Request:
+        if body is not None:
+            if report is not None:
+                raise ValueError("give a report or a body, not both")
+            if encoding != "compact":
+                raise ValueError("encoding applies to a report; a body is sent as given")
+            data = bytes(body)
+        else:
+            data = encode_report(_default_report() if report is None else report, encoding)
+        if not _TOKEN.fullmatch(method):
+            raise ValueError(f"invalid HTTP method {method!r}")
+        if hang_up_after is not None and send_rate is not None:
+            raise ValueError("choose one sender fault: hang_up_after or send_rate")
+        if hang_up_after is not None and hang_up_after < 0:
+            raise ValueError(f"hang_up_after must be >= 0, got {hang_up_after!r}")
+        if send_rate is not None:
+            size, pause = send_rate
+            if size < 1 or not (pause >= 0 and math.isfinite(pause)):
+                raise ValueError(f"send_rate must be (bytes >= 1, seconds >= 0), got {send_rate!r}")
+        merged: list[tuple[str, str]] = [
+            ("Host", self._host_header),
+            ("User-Agent", USER_AGENT),
+        ]
+        if content_type is not None:
+            _merge(merged, {"Content-Type": content_type})
+        _merge(merged, {"Content-Length": str(len(data)), "Connection": "close"})
+        authorization = self.auth if auth is SENDER_DEFAULT else auth
+        if authorization is not None:
+            _merge(merged, {"Authorization": authorization})
+        _merge(merged, self._headers)
+        if headers:
+            _merge(merged, headers)
+        return Request(
+            method=method,
+            url=self.url,
+            target=self._target,
+            headers=merged,
+            body=data,
+            hang_up_after=hang_up_after,
+            send_rate=send_rate,
+        )

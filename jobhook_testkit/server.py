@@ -1,0 +1,186 @@
+"""Serve any WSGI application on an ephemeral port, in a background thread, for tests.
+
+    with serve_wsgi(app) as server:          # Flask, Django, any WSGI app
+        FakeSender(server.url + "/hooks/jobs").deliver(report)
+
+Werkzeug's threaded development server does the serving (concurrent requests are
+handled). Two things differ from using it directly:
+
+* stopping takes milliseconds, not the half second Werkzeug's default poll interval costs;
+* an exception raised inside the app is kept in ``server.errors`` and raised again when the
+  ``with`` block ends (or by ``server.raise_errors()``), so it reaches the test instead of
+  vanishing in the server thread. The client still gets the 500 answer a real server
+  gives. A test that provokes errors on purpose clears ``server.errors`` itself.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from werkzeug.serving import BaseWSGIServer
+
+__all__ = ["LiveServer", "serve_wsgi"]
+
+POLL_INTERVAL = 0.005  # seconds; the longest a stop waits for the serving loop to notice
+
+
+class _Capture:
+    """Wraps an app so exceptions it raises (while called or iterated) are recorded."""
+
+    def __init__(self, app: WSGIApplication, errors: list[BaseException]) -> None:
+        self.app = app
+        self.errors = errors
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            result = self.app(environ, start_response)
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
+        return self._iterate(result)
+
+    def _iterate(self, result: Iterable[bytes]) -> Iterator[bytes]:
+        try:
+            yield from result
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+
+class LiveServer:
+    """A running server: ``url`` is ``scheme://host:port`` (no trailing slash).
+
+    ``errors`` lists the exceptions the app raised, oldest first. ``start()`` and
+    ``stop()`` are for long-lived servers (the ``live_receiver`` fixture); tests normally
+    use :func:`serve_wsgi`.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.app = app
+        self.errors: list[BaseException] = []
+        self._requested = (host, port)
+        self._ssl_context = ssl_context
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self._ssl_context is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> LiveServer:
+        """Bind the port and start serving in a daemon thread; returns self."""
+        if self._thread is not None:
+            raise RuntimeError("the server is already running")
+        server = _make_server(_Capture(self.app, self.errors), *self._requested, self._ssl_context)
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"jobhook-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket (within a few milliseconds).
+
+        Requests still being handled finish on their own threads; errors they raise are
+        still recorded in ``errors``.
+        """
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+    def raise_errors(self) -> None:
+        """Raise the first exception the app raised (and forget them all); else nothing."""
+        if not self.errors:
+            return
+        errors = list(self.errors)
+        self.errors.clear()
+        first = errors[0]
+        if len(errors) > 1:
+            others = ", ".join(f"{type(e).__name__}: {e}" for e in errors[1:4])
+            first.add_note(f"the app raised {len(errors) - 1} more error(s): {others}")
+        raise first
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<LiveServer {self.url} {state}, {len(self.errors)} error(s)>"
+
+
+def _make_server(
+    app: WSGIApplication, host: str, port: int, ssl_context: ssl.SSLContext | None
+) -> BaseWSGIServer:
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            """Silent: errors are collected from the app itself, access logs are noise."""
+
+    class QuietServer(ThreadedWSGIServer):
+        daemon_threads = True
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            """Silent, as above."""
+
+    try:
+        return QuietServer(host, port, app, QuietHandler, False, ssl_context)
+    except SystemExit:  # Werkzeug exits the process when it cannot bind
+        raise OSError(f"cannot listen on {host}:{port}") from None
+
+
+@contextmanager
+def serve_wsgi(
+    app: WSGIApplication,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Iterator[LiveServer]:
+    """Serve ``app`` for the duration of the ``with`` block; yields a :class:`LiveServer`.
+
+    Port 0 (the default) picks a free port. Pass an ``ssl.SSLContext`` (server side) to
+    serve https. On exit the server stops, then the first exception the app raised, if
+    any, is raised (unless the block itself is raising).
+    """
+    server = LiveServer(app, host=host, port=port, ssl_context=ssl_context).start()
+    try:
+        yield server
+    except BaseException:
+        server.stop()
+        raise
+    server.stop()
+    server.raise_errors()
