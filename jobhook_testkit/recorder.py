@@ -183,7 +183,7 @@ def _parse_body(body: bytes) -> tuple[dict[str, Any] | None, tuple[Violation, ..
     except UnicodeDecodeError:
         return None, (Violation("", "body is not UTF-8 text", keyword="json"),)
     except ValueError as exc:
-        return None, (Violation("", f"body is not JSON: {exc}", keyword="json"),)
+        return None, (Violation("", str(exc), keyword="json"),)
     except RecursionError:
         return None, (Violation("", "body is JSON nested too deeply to parse", keyword="json"),)
     if not isinstance(value, dict):

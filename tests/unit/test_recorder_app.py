@@ -66,9 +66,9 @@ def test_invalid_report_is_recorded_and_acknowledged_with_its_violations(
     ("body", "why"),
     [
         (b"", "empty body"),
-        (b"{not json", "body is not JSON"),
+        (b"{not json", "malformed JSON at line 1, column 2"),
         (b"[1, 2]", "expected a JSON object"),
-        (b'{"id": NaN}', "body is not JSON"),
+        (b'{"id": NaN}', "NaN is not valid JSON"),
         (b"\xff\xfe{}", "not UTF-8"),
     ],
 )

@@ -1,0 +1,248 @@
+"""``jobhook serve``: a receiver that checks and records every delivery it gets.
+
+One line per delivery on stdout; the listening address, warnings and the closing summary
+on stderr. Stops cleanly on Ctrl-C or SIGTERM (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from jobhook_testkit.recorder import Event, RecordingReceiver
+
+HELP = "run a receiver that validates and records each delivery (NDJSON), to capture real traffic"
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+DEFAULT_PORT = 8000
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 = any free port), got {value}")
+    return value
+
+
+def _status(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a status code: {text!r}") from None
+    if not 200 <= value <= 599:
+        raise argparse.ArgumentTypeError(f"status must be 200-599, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, got {value}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--auth", metavar="VALUE",
+        help="expected Authorization value; other deliveries are answered 401, not recorded",
+    )
+    parser.add_argument(
+        "--record", metavar="FILE",
+        help="append each delivery to this NDJSON file (flushed to disk before the answer)",
+    )
+    parser.add_argument(
+        "--status", type=_status, default=204, help="status code to answer with (default 204)"
+    )
+    parser.add_argument(
+        "--delay", type=_seconds, default=0.0, metavar="SECONDS",
+        help="wait this long before answering (to see what a slow receiver does)",
+    )
+    parser.add_argument(
+        "--max-body", type=_size, default=None, metavar="BYTES",
+        help="refuse larger bodies with 413 (default 1 MiB)",
+    )
+    parser.add_argument(
+        "--no-fsync", action="store_true",
+        help="do not wait for the disk before answering (faster; a power loss may drop lines)",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _printable(text: str, limit: int = 160) -> str:
+    """Text from the wire made safe for a terminal: no control characters, bounded."""
+    cleaned = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _short_id(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        return "-"
+    return value if len(value) <= 9 else f"{value[:4]}…{value[-3:]}"
+
+
+class Console:
+    """Prints one line per event; shared by the server's threads."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.receiver: RecordingReceiver | None = None
+        self._lock = threading.Lock()
+
+    def event(self, event: Event) -> None:
+        from jobhook_testkit.recorder import RecordedDelivery
+
+        when = event.received_at.astimezone().strftime("%H:%M:%S")
+        head = f"{when}  {event.method} {_printable(event.path, 60)}  {event.status}"
+        if not isinstance(event, RecordedDelivery):
+            line = f"{head}  refused: {_printable(event.reason)}"
+            if event.kind == "unauthorized" and "Authorization" in event.headers:
+                line += f" (got {_printable(event.headers['Authorization'], 40)})"
+        elif event.report is None:
+            line = f"{head}  MALFORMED: {_printable(event.violations[0].message)}"
+        else:
+            report = event.report
+            kind = _printable(f"{report.get('type', '?')} {report.get('status', '?')}", 30)
+            verdict = "valid"
+            if event.errors:
+                verdict = f"INVALID: {_printable(str(event.errors[0]))}"
+                if len(event.errors) > 1:
+                    verdict += f" (+{len(event.errors) - 1} more)"
+            elif event.violations:
+                verdict = f"valid, {_printable(str(event.violations[0]))}"
+            line = f"{head}  {kind}  {_short_id(report.get('id'))}  {verdict}"
+            unknown = event.unknown_fields
+            if unknown and self.receiver is not None:
+                seen = self.receiver.unknown_field_counts
+                named = ", ".join(f"{_printable(name, 40)} (×{seen.get(name, 1)})"
+                                  for name in unknown)
+                line += f"  unknown fields: {named}"
+        with self._lock:
+            print(line, file=self.out, flush=True)
+
+
+def _summary(receiver: RecordingReceiver) -> list[str]:
+    counts = receiver.counts
+    lines = [
+        f"jobhook serve: stopped. {counts.get('recorded', 0)} deliveries recorded "
+        f"({counts.get('valid', 0)} valid, {counts.get('invalid', 0)} invalid, "
+        f"{counts.get('malformed', 0)} malformed)"
+    ]
+    refused = [
+        f"{counts[kind]} {label}"
+        for kind, label in (
+            ("unauthorized", "with the wrong Authorization (401)"),
+            ("too_large", "too large (413)"),
+            ("method", "not POST (405)"),
+            ("incomplete", "cut off by the sender"),
+            ("unrecorded", "NOT recorded: the file could not be written (503)"),
+        )
+        if counts.get(kind)
+    ]
+    if refused:
+        lines.append("  refused: " + ", ".join(refused))
+    unknown = receiver.unknown_field_counts
+    if unknown:
+        named = ", ".join(f"{_printable(name, 40)} ×{count}" for name, count in unknown.items())
+        lines.append(f"  fields the schema does not know: {named}")
+    if receiver.file is not None:
+        lines.append(f"  appended {receiver.file.lines_written} lines to {receiver.file.path}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    import signal
+    from contextlib import ExitStack
+
+    from jobhook_testkit.recorder import DEFAULT_MAX_BODY, RecordingReceiver
+    from jobhook_testkit.server import serve_wsgi
+
+    err = sys.stderr
+    console = Console(sys.stdout)
+    try:
+        receiver = RecordingReceiver(
+            auth=args.auth,
+            status=args.status,
+            delay=args.delay,
+            max_body=args.max_body or DEFAULT_MAX_BODY,
+            record=args.record,
+            durable=not args.no_fsync,
+            keep=False,
+            on_event=console.event,
+        )
+    except OSError as exc:
+        print(f"jobhook serve: cannot record to {args.record}: {exc.strerror or exc}", file=err)
+        return EXIT_USAGE
+    console.receiver = receiver
+
+    stop = threading.Event()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(receiver)
+            try:
+                server = stack.enter_context(
+                    serve_wsgi(receiver, host=args.host, port=args.port)
+                )
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                print(f"jobhook serve: cannot listen on {args.host}:{args.port}: {reason}",
+                      file=err)
+                return EXIT_USAGE
+            if not _is_loopback(args.host):
+                print(
+                    f"jobhook serve: WARNING: listening on {args.host}, not just this machine: "
+                    "anyone who can reach it can send deliveries"
+                    + ("" if args.auth else " (and no --auth is set)"),
+                    file=err,
+                )
+            where = f"recording to {args.record}" if args.record else "not recording (--record)"
+            print(f"jobhook serve: listening on {server.url} ({where}; Ctrl-C to stop)",
+                  file=err, flush=True)
+            while not stop.wait(0.25):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for line in _summary(receiver):
+        print(line, file=err)
+    return EXIT_OK
