@@ -238,7 +238,9 @@ class _Builder:
         start_digits = 0 if rng.random() < 0.1 else digits
         end_digits = 0 if rng.random() < 0.1 else digits
         start = _truncate(created, start_digits)
-        end = max(start, _truncate(updated, end_digits))
+        end = _truncate(updated, end_digits)
+        if end < start:  # a coarser precision must not put the end before the start
+            end, end_digits = start, start_digits
         return _format_time(start, start_digits), _format_time(end, end_digits)
 
     def _definition(self, job_type: str) -> tuple[str, str]:
