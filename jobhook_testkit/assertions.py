@@ -1,0 +1,163 @@
+"""Assertions about receiver behaviour, for users' own tests.
+
+Each raises :class:`ReceiverAssertionError` (an ``AssertionError``) whose message is the
+house "sent / received / expected" block and which keeps the :class:`Delivery` as data.
+They hide themselves from pytest tracebacks (``__tracebackhide__``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobhook_testkit.contract import ContractReport, SideEffectProbe
+    from jobhook_testkit.delivery import Delivery
+
+__all__ = [
+    "ContractFailedError",
+    "ReceiverAssertionError",
+    "assert_acknowledged",
+    "assert_answered_within",
+    "assert_conforms",
+    "assert_rejected",
+    "describe",
+]
+
+
+class ReceiverAssertionError(AssertionError):
+    """A receiver did not behave as asserted; ``.delivery`` is the evidence."""
+
+    def __init__(self, message: str, delivery: Delivery | None = None) -> None:
+        super().__init__(message)
+        self.delivery = delivery
+
+
+class ContractFailedError(ReceiverAssertionError):
+    """:func:`assert_conforms` found failed checks; ``.report`` holds every result."""
+
+    def __init__(self, message: str, report: ContractReport) -> None:
+        first = next((d for r in report.failures for d in r.deliveries[-1:]), None)
+        super().__init__(message, first)
+        self.report = report
+
+
+def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
+    """The delivery's "sent / received" block with our own headline and expectation."""
+    lines = str(delivery).splitlines()
+    if headline is not None and lines:
+        lines[0] = headline
+    expected_line = f"  expected:  {expected}"
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("expected:"):
+            lines[index] = expected_line
+            break
+    else:
+        lines.append(expected_line)
+    return "\n".join(lines)
+
+
+def _status_words(delivery: Delivery) -> str:
+    if delivery.status_code is None:
+        return f"no answer ({delivery.outcome})"
+    return str(delivery.status_code)
+
+
+def assert_acknowledged(delivery: Delivery, *, within: float | None = None) -> None:
+    """Assert the receiver answered 2xx in time (its timeout, or ``within`` seconds)."""
+    __tracebackhide__ = True
+    if not delivery.acknowledged:
+        raise ReceiverAssertionError(
+            describe(
+                delivery,
+                headline="Receiver did not acknowledge the job report.",
+                expected=f"a 2xx answer within {delivery.timeout:g} s (the configured timeout)",
+            ),
+            delivery,
+        )
+    if within is not None and delivery.elapsed > within:
+        raise ReceiverAssertionError(
+            describe(
+                delivery,
+                headline="Receiver acknowledged the job report, but too slowly.",
+                expected=f"a 2xx answer within {within:g} s",
+            ),
+            delivery,
+        )
+
+
+def assert_rejected(
+    delivery: Delivery, *, statuses: Collection[int] | None = None
+) -> None:
+    """Assert the receiver answered with one of ``statuses`` (default: any 4xx)."""
+    __tracebackhide__ = True
+    code = delivery.status_code
+    answered = code is not None and str(delivery.outcome) in ("acknowledged", "rejected")
+    if statuses is None:
+        ok = answered and code is not None and 400 <= code < 500
+        wanted = "a 4xx answer"
+    else:
+        ok = answered and code in statuses
+        wanted = "one of " + ", ".join(str(s) for s in sorted(statuses))
+        if len(statuses) == 1:
+            wanted = f"a {next(iter(statuses))} answer"
+    if not ok:
+        raise ReceiverAssertionError(
+            describe(
+                delivery,
+                headline=f"Receiver answered {_status_words(delivery)}, not {wanted}.",
+                expected=f"{wanted} within {delivery.timeout:g} s",
+            ),
+            delivery,
+        )
+
+
+def assert_answered_within(delivery: Delivery, seconds: float) -> None:
+    """Assert some complete answer (any status) arrived within ``seconds``."""
+    __tracebackhide__ = True
+    answered = str(delivery.outcome) in ("acknowledged", "rejected")
+    if not answered or delivery.elapsed > seconds:
+        raise ReceiverAssertionError(
+            describe(
+                delivery,
+                headline=f"Receiver did not answer within {seconds:g} s.",
+                expected=f"a complete answer (any status) within {seconds:g} s",
+            ),
+            delivery,
+        )
+
+
+def assert_conforms(
+    target: str | Callable[..., Any],
+    *,
+    path: str = "/",
+    auth: str | None = None,
+    timeout: float = 5.0,
+    only: Iterable[str] | None = None,
+    seed: int | None = None,
+    probe: SideEffectProbe | None = None,
+    strict: bool = False,
+) -> ContractReport:
+    """Run the conformance suite; raise if a MUST check fails (any check when ``strict``).
+
+    Returns the :class:`ContractReport` so a test can look at warnings and skips.
+    """
+    __tracebackhide__ = True
+    from jobhook_testkit.contract import Status, check_receiver
+
+    report = check_receiver(
+        target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe
+    )
+    bad = [r for r in report if r.status is Status.FAIL or (strict and r.status is Status.WARN)]
+    if bad:
+        lines = [
+            f"Receiver at {report.target} broke {len(bad)} check(s) of the contract "
+            f"({report.summary()}; seed {report.seed}):"
+        ]
+        for result in bad:
+            lines.append(f"{result.status.value.upper()} {result.name} ({result.level}): "
+                         f"{result.reason}")
+            if result.details:
+                lines.extend("    " + line for line in result.details.splitlines())
+        raise ContractFailedError("\n".join(lines), report)
+    return report
