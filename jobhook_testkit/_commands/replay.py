@@ -1,0 +1,133 @@
+"""``jobhook replay FILE URL``: send recorded (or generated) reports to a receiver again.
+
+Reads ``jobhook serve --record`` files (the ``report`` of each line; malformed deliveries
+are skipped with a note) and plain reports (``jobhook generate`` NDJSON, a JSON array, one
+JSON file) alike, and sends them one after the other, in file order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobhook_testkit._jsonio import Document
+
+HELP = "send recorded (or generated) reports to a receiver again, in order"
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", metavar="FILE",
+        help="a recording (jobhook serve --record), NDJSON reports, or a JSON file; - = stdin",
+    )
+    parser.add_argument("url", metavar="URL", help="the receiver to deliver to (http or https)")
+    parser.add_argument("--auth", metavar="VALUE", help="Authorization value to send")
+    parser.add_argument(
+        "--timeout", type=_timeout, default=5.0, metavar="SECONDS",
+        help="give up on a delivery after this long, like the platform (default 5)",
+    )
+
+
+def _where(document: Document) -> str:
+    return document.location + (f"#{document.pointer}" if document.pointer else "")
+
+
+def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """What to send (location, value) and why other documents are skipped."""
+    from jobhook_testkit.recorder import is_recording_line
+
+    to_send: list[tuple[str, Any]] = []
+    notes: list[str] = []
+    for document in documents:
+        where = _where(document)
+        if document.error is not None:
+            notes.append(f"{where}: skipped: {document.error}")
+        elif is_recording_line(document.value):
+            report = document.value["report"]
+            if report is None:
+                notes.append(f"{where}: skipped: a malformed delivery (its raw body is kept "
+                             "in the recording, not replayed)")
+            elif not isinstance(report, Mapping):
+                notes.append(f"{where}: skipped: the recorded report is not a JSON object")
+            else:
+                to_send.append((where, report))
+        else:
+            to_send.append((where, document.value))
+    return to_send, notes
+
+
+def _short_id(value: Any) -> str:
+    report_id = value.get("id") if isinstance(value, Mapping) else None
+    if not isinstance(report_id, str) or not report_id:
+        return "-"
+    shown = report_id if len(report_id) <= 9 else f"{report_id[:4]}…{report_id[-3:]}"
+    return "".join(c if c.isprintable() else "?" for c in shown)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from jobhook_testkit._jsonio import InputError, read_documents
+    from jobhook_testkit._redact import scrub
+    from jobhook_testkit.sender import FakeSender
+
+    err = sys.stderr
+    try:
+        sender = FakeSender(args.url, auth=args.auth, timeout=args.timeout)
+    except ValueError as exc:
+        print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
+        return EXIT_USAGE
+    try:
+        documents = read_documents(args.file)
+    except InputError as exc:
+        print(f"jobhook replay: {exc}", file=err)
+        return EXIT_USAGE
+
+    to_send, notes = _plan(documents)
+    for note in notes:
+        print(f"jobhook replay: {note}", file=err)
+    if not to_send:
+        print(f"jobhook replay: nothing to replay in {args.file}", file=err)
+        return EXIT_PROBLEMS
+
+    acknowledged = 0
+    width = len(str(len(to_send)))
+    for number, (where, value) in enumerate(to_send, start=1):
+        if isinstance(value, Mapping):
+            delivery = sender.deliver(value)
+        else:  # plain JSON that is not an object: replayed as sent, to see what happens
+            delivery = sender.deliver(body=json.dumps(value, ensure_ascii=False).encode())
+        if delivery.acknowledged:
+            acknowledged += 1
+            verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
+        else:
+            verdict = f"NOT acknowledged: {scrub(delivery.reason, args.auth)}"
+        print(f"{number:>{width}}/{len(to_send)}  {where}  {_short_id(value)}  {verdict}",
+              flush=True)
+
+    failed = len(to_send) - acknowledged
+    summary = (
+        f"replayed {len(to_send)} report(s) to {sender.url}: {acknowledged} acknowledged"
+        + (f", {failed} NOT acknowledged" if failed else "")
+        + (f"; {len(notes)} skipped" if notes else "")
+    )
+    print(summary)
+    return EXIT_OK if failed == 0 else EXIT_PROBLEMS
