@@ -151,11 +151,17 @@ def _count(value: object) -> int | None:
 class _Builder:
     """The generation logic shared by the factory and the Faker provider."""
 
-    def __init__(self, company: Callable[[], str], rng: Random, language: str) -> None:
+    def __init__(
+        self, company: Callable[[], str], rng: Random, language: str, *, pool: bool
+    ) -> None:
         self._company = company
         self._rng = rng
         self._language = language
-        self._pool: dict[str, list[tuple[str, str]]] = {"export": [], "import": []}
+        # A factory remembers a few definitions so batches repeat them, like real traffic;
+        # the stateless provider does not (reseeding Faker must replay the same reports).
+        self._pool: dict[str, list[tuple[str, str]]] | None = (
+            {"export": [], "import": []} if pool else None
+        )
 
     def report(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         rng = self._rng
@@ -245,6 +251,8 @@ class _Builder:
 
     def _definition(self, job_type: str) -> tuple[str, str]:
         rng = self._rng
+        if self._pool is None:
+            return _new_id(rng), self._name(job_type)
         pool = self._pool[job_type]
         if pool and rng.random() < 0.5:
             return rng.choice(pool)
@@ -291,33 +299,42 @@ class JobReportFactory:
     def __init__(self, seed: int | None = None, locale: str | None = None) -> None:
         self.seed: int = _random_seed() if seed is None else seed
         self.locale = locale
-        self._builder: _Builder | None = None
+        # One stream for everything: ids, numbers and times are drawn here directly, and
+        # the private Faker instance draws from it too, so the seed fixes every field.
+        self._rng = Random(self.seed)
         self._faker: Faker | None = None
+        self._builder = _Builder(self._company, self._rng, _language(locale), pool=True)
         if locale is not None:
-            self._start()  # an unknown locale fails here, not at the first build()
+            self._make_faker()  # an unknown locale fails here, not in the middle of a build
 
     def __repr__(self) -> str:
         return f"JobReportFactory(seed={self.seed!r}, locale={self.locale!r})"
 
-    def _start(self) -> _Builder:
+    def _make_faker(self) -> Faker:
         from faker import Faker
 
         try:
             fake = Faker(self.locale)
         except AttributeError:  # Faker's own error for an unknown locale
             raise ValueError(f"unknown Faker locale {self.locale!r}") from None
-        fake.seed_instance(self.seed)
+        # Private to this factory; Faker's global seed is untouched. (Faker's stub lacks
+        # the property the runtime proxy has.)
+        fake.random = self._rng  # type: ignore[attr-defined]
         self._faker = fake
-        self._builder = _Builder(fake.company, fake.random, _language(self.locale))
-        return self._builder
+        self._builder._company = fake.company  # skip the proxy lookup from now on
+        return fake
+
+    def _company(self) -> str:
+        # Only the first company name gets here: _make_faker() replaces this callable.
+        return str(self.faker.company())
 
     @property
     def faker(self) -> Faker:
-        """This factory's private, seeded Faker instance (created on first use)."""
-        if self._faker is None:
-            self._start()
-        assert self._faker is not None
-        return self._faker
+        """This factory's private Faker instance, sharing its seeded random stream.
+
+        Created when first needed (Faker is only imported then).
+        """
+        return self._faker if self._faker is not None else self._make_faker()
 
     def build(self, *, validate: bool = False, **overrides: Any) -> dict[str, Any]:
         """One report. ``overrides`` replace (or add) fields as given, even invalid ones.
@@ -328,8 +345,7 @@ class JobReportFactory:
         ``updated_at`` after it. With ``validate=True`` a report that breaks the schema
         raises :class:`~jobhook_testkit.schema.ContractViolationError` instead.
         """
-        builder = self._builder or self._start()
-        report = builder.report(overrides)
+        report = self._builder.report(overrides)
         if validate:
             from jobhook_testkit.schema import assert_valid
 
@@ -380,7 +396,7 @@ def _provider_class() -> type[BaseProvider]:
             if builder is None or builder._rng is not generator.random:
                 company = generator.provider("faker.providers.company")
                 language = _language(getattr(company, "__lang__", None))
-                builder = _Builder(generator.company, generator.random, language)
+                builder = _Builder(generator.company, generator.random, language, pool=False)
                 self._jobhook_builder = builder
             return builder.report(overrides)
 
