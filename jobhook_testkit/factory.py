@@ -254,7 +254,8 @@ class _Builder:
         if self._pool is None:
             return _new_id(rng), self._name(job_type)
         pool = self._pool[job_type]
-        if pool and rng.random() < 0.5:
+        # Reuse grows likelier as the pool fills: new definitions first, then repeats.
+        if pool and rng.random() < 0.6 * len(pool) / _POOL_SIZE:
             return rng.choice(pool)
         definition = (_new_id(rng), self._name(job_type))
         if len(pool) >= _POOL_SIZE:
