@@ -1,0 +1,299 @@
+"""The sender against receivers that misbehave on purpose, over real sockets on 127.0.0.1.
+
+Each hostile receiver is a few lines of raw socket code on an ephemeral port, run in a
+thread that stops when the test ends. The elapsed-time checks are not benchmarks: each
+receiver would hold a naive client for far longer (seconds to forever) than the margin.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import pytest
+
+from jobhook_testkit.delivery import Outcome
+from jobhook_testkit.sender import FakeSender
+
+Behaviour = Callable[[socket.socket, threading.Event], None]
+
+TIMEOUT = 0.3
+# A receiver that defeats the deadline would hold the sender for seconds, not this long.
+MARGIN = 0.5
+
+
+class Hostile:
+    """A raw TCP receiver: ``behaviour(conn, stop)`` runs for each connection."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.02)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(2.0)
+                with suppress(OSError):
+                    self.behaviour(conn, self.stop)
+
+
+@contextmanager
+def hostile(behaviour: Behaviour) -> Iterator[Hostile]:
+    server = Hostile(behaviour)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        server.thread.join(5)
+        server.listener.close()
+        assert not server.thread.is_alive()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """Read the head and a Content-Length body of one request."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return data
+
+
+def answer(status: bytes, body: bytes = b"", extra: bytes = b"") -> Behaviour:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(
+            b"HTTP/1.1 " + status + b"\r\nContent-Length: " + str(len(body)).encode()
+            + b"\r\n" + extra + b"Connection: close\r\n\r\n" + body
+        )
+
+    return behaviour
+
+
+def silent(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    stop.wait(10)
+
+
+def status_then_stall(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    stop.wait(10)
+
+
+def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+    while not stop.wait(0.05):
+        conn.sendall(b"x")
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 1000:
+        if stop.wait(0.02):
+            return
+        conn.sendall(bytes([byte]))
+
+
+def reset(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def close_without_answer(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+
+
+def garbage(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+
+
+def huge_body(status: bytes, *, chunked: bool) -> Behaviour:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        size = 10 * 1024 * 1024
+        framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % size
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\n" + framing + b"\r\n\r\n")
+        block = b"z" * 65536
+        if chunked:
+            block = b"%x\r\n" % len(block) + block + b"\r\n"
+        for _ in range(size // 65536):  # stops with an OSError once the sender hangs up
+            if stop.is_set():
+                return
+            conn.sendall(block)
+
+    return behaviour
+
+
+def sender(url: str, **options: Any) -> FakeSender:
+    return FakeSender(url + "/hooks/jobs", auth="Bearer s3cret", timeout=TIMEOUT, **options)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "phase_words"),
+    [
+        pytest.param(silent, "no answer within", id="never-answers"),
+        pytest.param(status_then_stall, "headers did not finish", id="status-line-then-stall"),
+        pytest.param(trickle_headers, "headers did not finish", id="trickles-headers"),
+    ],
+)
+def test_receiver_that_stalls_before_the_headers_is_timed_out_on_time(
+    behaviour: Behaviour, phase_words: str
+) -> None:
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert phase_words in delivery.reason
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+    assert "hung up" in str(delivery)
+
+
+def test_trickling_body_cannot_extend_the_deadline() -> None:
+    with hostile(trickle_body) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert delivery.status_code == 200  # it started answering, and never finished
+    assert "body was still arriving" in delivery.reason
+    assert 0 < len(delivery.body_excerpt) < 1000
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+
+
+def test_reset_connection_is_a_connection_failure() -> None:
+    with hostile(reset) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.status_code is None
+    assert "reset" in delivery.reason
+
+
+def test_closed_without_answer_is_a_connection_failure() -> None:
+    with hostile(close_without_answer) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert "closed the connection without answering" in delivery.reason
+
+
+def test_an_answer_that_is_not_http_is_a_connection_failure() -> None:
+    with hostile(garbage) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert "not valid HTTP" in delivery.reason
+    assert "SSH-2.0" in delivery.reason
+
+
+def test_redirect_is_rejected_and_not_followed() -> None:
+    behaviour = answer(b"302 Found", extra=b"Location: /elsewhere\r\n")
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.REJECTED
+    assert delivery.status_code == 302
+    assert "/elsewhere" in delivery.reason
+    assert "not followed" in delivery.reason
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_huge_2xx_body_is_read_up_to_the_cap_and_still_acknowledged(chunked: bool) -> None:
+    with hostile(huge_body(b"200 OK", chunked=chunked)) as server:
+        delivery = sender(server.url, max_body=4096).deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED
+    assert delivery.body_excerpt == b"z" * 4096
+    assert delivery.elapsed < TIMEOUT
+
+
+def test_huge_error_body_is_rejected_with_a_capped_excerpt() -> None:
+    with hostile(huge_body(b"503 Service Unavailable", chunked=False)) as server:
+        delivery = sender(server.url, max_body=100).deliver()
+    assert delivery.outcome is Outcome.REJECTED
+    assert delivery.status_code == 503
+    assert len(delivery.body_excerpt) == 100
+
+
+def test_closed_port_is_a_connection_failure() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    delivery = sender(f"http://127.0.0.1:{port}").deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert "refused" in delivery.reason.lower()
+    assert "Bearer [redacted]" in str(delivery)
+    assert "s3cret" not in str(delivery)
+
+
+def test_interim_100_continue_is_skipped() -> None:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
+
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED
+    assert delivery.status_code == 204
+    assert delivery.status_text == "No Content"
+
+
+def test_body_cut_short_by_the_receiver_is_a_connection_failure() -> None:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nonly this")
+
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.status_code == 200
+    assert delivery.body_excerpt == b"only this"
+    assert "middle of the body" in delivery.reason
+
+
+def test_body_until_close_is_read_when_there_is_no_length() -> None:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.0 202 Accepted\r\n\r\nqueued")
+
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.acknowledged
+    assert delivery.body_excerpt == b"queued"
+
+
+def test_receiver_that_never_reads_the_body_cannot_hold_the_sender() -> None:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(100)  # then stops reading: the sender's writes block once buffers fill
+        stop.wait(10)
+
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver(body=b"{" + b" " * (16 * 1024 * 1024) + b"}")
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert "did not take the whole request" in delivery.reason
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
