@@ -7,6 +7,7 @@ They hide themselves from pytest tracebacks (``__tracebackhide__``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ __all__ = [
     "assert_rejected",
     "describe",
 ]
+
+
+_NOT_2XX = re.compile(r"^\s+\(answered .*, not a 2xx\)$")
 
 
 class ReceiverAssertionError(AssertionError):
@@ -44,7 +48,8 @@ class ContractFailedError(ReceiverAssertionError):
 
 def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
     """The delivery's "sent / received" block with our own headline and expectation."""
-    lines = str(delivery).splitlines()
+    # The delivery's own "(answered 400, not a 2xx)" note assumes a 2xx was wanted.
+    lines = [line for line in str(delivery).splitlines() if not _NOT_2XX.match(line)]
     if headline is not None and lines:
         lines[0] = headline
     expected_line = f"  expected:  {expected}"

@@ -1,0 +1,143 @@
+"""``jobhook check``: run the conformance suite against a receiver (URL or --app)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import sys
+from typing import Any, TextIO
+
+HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
+
+_FORMATS = ("text", "json", "junit")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "url", nargs="?", metavar="URL", help="the receiver's webhook URL (http or https)"
+    )
+    parser.add_argument(
+        "--app", metavar="MODULE:ATTR",
+        help="a WSGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
+        "port, e.g. examples/flask_receiver/app.py:create_app or mypkg.web:create_app",
+    )
+    parser.add_argument(
+        "--path", default="/", help="the webhook's path (appended to the URL; default /)"
+    )
+    parser.add_argument(
+        "--auth", metavar="VALUE",
+        help="the Authorization value the platform is configured with (never printed); "
+        "enables the refusal checks",
+    )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=5.0, metavar="SECONDS",
+        help="the timeout configured on the platform (default 5)",
+    )
+    parser.add_argument(
+        "--only", nargs="+", action="extend", metavar="NAME",
+        help="run only these checks (see --list)",
+    )
+    parser.add_argument("--format", choices=_FORMATS, default="text")
+    parser.add_argument(
+        "--seed", type=_seed, default=None,
+        help="seed for the reports (default: random, printed; ids are fresh each run)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    tls = parser.add_mutually_exclusive_group()
+    tls.add_argument("--cacert", metavar="FILE", help="CA bundle to verify an https receiver")
+    tls.add_argument("--insecure", action="store_true", help="do not verify https certificates")
+    parser.add_argument("--list", action="store_true", help="list the checks and exit")
+
+
+def _usage(message: str) -> int:
+    print(f"jobhook check: {message}", file=sys.stderr)
+    return 2
+
+
+def _list_checks(out: TextIO) -> int:
+    from jobhook_testkit.contract import checks
+
+    every = checks()
+    width = max(len(check.name) for check in every)
+    for check in every:
+        needs = f"  [needs {check.needs}]" if check.needs else ""
+        print(f"{check.level:<6}  {check.name:<{width}}  {check.protects}{needs}", file=out)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    if args.list:
+        return _list_checks(out)
+    if (args.url is None) == (args.app is None):
+        return _usage("give the receiver's URL or --app MODULE:ATTR (exactly one)")
+    from jobhook_testkit._report_render import render
+    from jobhook_testkit.contract import ReceiverUnreachableError, check_receiver, select_checks
+
+    try:
+        selected = select_checks(args.only)
+    except ValueError as exc:
+        return _usage(str(exc))
+    verify: bool | str = args.cacert if args.cacert else not args.insecure
+    # Whatever the app prints or logs goes to stderr: stdout carries only the report.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            target: Any = args.url
+            if args.app is not None:
+                from jobhook_testkit._app_loader import AppLoadError, load_app
+
+                try:
+                    target = load_app(args.app)
+                except AppLoadError as exc:
+                    return _usage(f"--app: {exc}")
+            report = check_receiver(
+                target,
+                path=args.path,
+                auth=args.auth,
+                timeout=args.timeout,
+                only=[check.name for check in selected],
+                seed=args.seed,
+                verify=verify,
+            )
+        except ReceiverUnreachableError as exc:
+            return _usage(f"{exc} (is it running? nothing was checked)")
+        except (ValueError, TypeError, OSError) as exc:
+            from jobhook_testkit._redact import scrub
+
+            return _usage(scrub(str(exc), args.auth))
+    text = render(report, args.format)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            return _usage(f"cannot write {args.output}: {exc.strerror or exc}")
+        print(f"{report.summary()} (seed {report.seed}); report written to {args.output}",
+              file=sys.stderr)
+    else:
+        out.write(text)
+        out.flush()
+    return report.exit_code
