@@ -68,8 +68,9 @@ def _import(name: str, spec: str) -> Any:
 
 
 def _is_asgi(obj: Any) -> bool:
-    call = obj if inspect.isfunction(obj) else getattr(type(obj), "__call__", None)
-    return inspect.iscoroutinefunction(call)
+    if inspect.isfunction(obj):
+        return inspect.iscoroutinefunction(obj)
+    return callable(obj) and inspect.iscoroutinefunction(type(obj).__call__)
 
 
 def _is_factory(obj: Any) -> bool:
