@@ -433,13 +433,17 @@ class RecordingReceiver:
 
 @dataclass(frozen=True, slots=True)
 class LiveRecorder:
-    """A :class:`RecordingReceiver` being served: ``.url`` plus the receiver's view."""
+    """A :class:`RecordingReceiver` being served: ``.url`` plus the receiver's view.
+
+    The type of the ``jobhook_recorder`` fixture and of :func:`serve_recorder`'s target.
+    """
 
     receiver: RecordingReceiver
     server: LiveServer
 
     @property
     def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash): append any path."""
         return self.server.url
 
     @property
@@ -453,9 +457,18 @@ class LiveRecorder:
     def respond_with(self, *, status: int | None = None, delay: float | None = None) -> None:
         self.receiver.respond_with(status=status, delay=delay)
 
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        return self.receiver.refusals
+
     def wait_for(self, count: int = 1, *, timeout: float = 5.0) -> tuple[RecordedDelivery, ...]:
+        """Block until ``count`` deliveries are recorded; AssertionError after ``timeout``."""
         __tracebackhide__ = True
         return self.receiver.wait_for(count, timeout=timeout)
+
+    def clear(self) -> None:
+        """Forget what was received and answer 204 again, without delay."""
+        self.receiver.clear()
 
 
 @contextmanager
