@@ -46,19 +46,27 @@ class _SlowInput(io.RawIOBase):
 
     def __init__(self, data: bytes, size: int, pause: float, deadline: float) -> None:
         self._data = io.BytesIO(data)
+        self._total = len(data)
         self._size = max(1, size)
         self._pause = pause
         self._deadline = deadline
         self._started = False
+        self.expired = False
 
     def readable(self) -> bool:
         return True
+
+    @property
+    def finished(self) -> bool:
+        """True once the whole body has been handed to the app."""
+        return self._data.tell() >= self._total
 
     def readinto(self, buffer: Any) -> int:
         if self._started:
             left = remaining(self._deadline)
             if left <= self._pause:
                 time.sleep(max(0.0, left))
+                self.expired = True
                 return 0
             time.sleep(self._pause)
         self._started = True
@@ -120,7 +128,9 @@ class InProcessTransport:
         self.app = app
         self.timeout_text = f"{timeout:g} s"
 
-    def environ(self, request: Request, deadline: float) -> WSGIEnvironment:
+    def environ(
+        self, request: Request, deadline: float
+    ) -> tuple[WSGIEnvironment, _SlowInput | None]:
         from werkzeug.test import EnvironBuilder
 
         builder = EnvironBuilder(
@@ -134,6 +144,7 @@ class InProcessTransport:
             environ = builder.get_environ()
         finally:
             builder.close()
+        slow = None
         if request.hang_up_after is not None:
             cut = max(0, min(request.hang_up_after, len(request.body)))
             environ["wsgi.input"] = io.BufferedReader(_ShortInput(request.body[:cut]))
@@ -142,18 +153,34 @@ class InProcessTransport:
             size, pause = request.send_rate
             slow = _SlowInput(request.body, size, pause, deadline)
             environ["wsgi.input"] = io.BufferedReader(slow, buffer_size=max(1, size))
-        return environ
+        return environ, slow
 
     def exchange(self, request: Request, *, deadline: float, max_body: int) -> Exchange:
         run = _Run()
+        environ, slow = self.environ(request, deadline)
         worker = threading.Thread(
             target=_work,
-            args=(self.app, self.environ(request, deadline), run, max_body),
+            args=(self.app, environ, run, max_body),
             name="jobhook-inprocess-receiver",
             daemon=True,
         )
         worker.start()
         finished = run.done.wait(max(0.0, remaining(deadline)))
+        if request.hang_up_after is not None:
+            # The sender hung up, so the app's answer (if any) is never read; it was
+            # still waited for (up to the deadline) so a test sees its reaction at once.
+            cut = max(0, min(request.hang_up_after, len(request.body)))
+            return Exchange(
+                Outcome.CONNECTION_FAILED,
+                f"the sender hung up after {cut} of {len(request.body)} body bytes, as asked "
+                f"(hang_up_after={request.hang_up_after})",
+            )
+        if slow is not None and (slow.expired or not (finished or slow.finished)):
+            return Exchange(
+                Outcome.TIMED_OUT,
+                f"the deadline passed while the body was still being sent slowly "
+                f"(send_rate={request.send_rate})",
+            )
         with run.lock:
             return self._result(run, finished)
 

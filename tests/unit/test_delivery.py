@@ -1,0 +1,167 @@
+"""Delivery as data and as text; the sender's request building (no network involved)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import FrozenInstanceError
+from typing import Any
+
+import pytest
+
+from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
+from jobhook_testkit.sender import FakeSender, encode_report
+
+SECRET = "Bearer s3cret-token"
+
+
+def delivery(outcome: Outcome = Outcome.REJECTED, **fields: Any) -> Delivery:
+    request = SentRequest(
+        method="POST",
+        url="http://127.0.0.1:5000/hooks/jobs",
+        headers={"Host": "127.0.0.1:5000", "Authorization": SECRET},
+        body=b'{"id": "AYb3kQ2zVx81LmNq0pQr", "status": "FAILURE"}',
+    )
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "status_code": 500,
+        "elapsed": 0.0123,
+        "request": request,
+        "body_excerpt": b'{"error": "KeyError"}',
+        "reason": "answered 500 INTERNAL SERVER ERROR, not a 2xx",
+        "timeout": 5.0,
+        "status_text": "INTERNAL SERVER ERROR",
+    }
+    return Delivery(**(values | fields))
+
+
+def test_outcome_is_a_str_enum_with_the_agreed_values() -> None:
+    assert [o.value for o in Outcome] == [
+        "acknowledged",
+        "rejected",
+        "timed_out",
+        "connection_failed",
+    ]
+    assert Outcome.TIMED_OUT == "timed_out"
+
+
+def test_rendering_is_the_sent_received_expected_block() -> None:
+    text = str(delivery())
+    lines = text.splitlines()
+    assert lines[0] == "Receiver did not acknowledge the job report."
+    assert lines[1].startswith("  sent:      POST http://127.0.0.1:5000/hooks/jobs  (51 bytes, ")
+    assert "Authorization: Bearer [redacted]" in lines[1]
+    assert '"id": "AYb3kQ2zVx81LmNq0pQr"' in lines[2]
+    assert lines[3] == (
+        "  received:  500 INTERNAL SERVER ERROR after 0.012 s: '{\"error\": \"KeyError\"}'"
+    )
+    assert "not a 2xx" in lines[4]
+    assert lines[-1] == "  expected:  a 2xx answer within 5 s (the configured timeout)"
+
+
+def test_authorization_never_printed_but_kept_as_data() -> None:
+    echoed = delivery(body_excerpt=f"you sent {SECRET}".encode())
+    for text in (str(echoed), repr(echoed), repr(echoed.request)):
+        assert "s3cret-token" not in text
+    assert echoed.request.authorization == SECRET
+    assert echoed.request.redacted_headers()["Authorization"] == "Bearer [redacted]"
+
+
+def test_no_answer_is_told_in_words() -> None:
+    failed = delivery(
+        Outcome.CONNECTION_FAILED,
+        status_code=None,
+        status_text="",
+        body_excerpt=b"",
+        reason="Connection refused (connecting)",
+    )
+    assert "received:  no answer after 0.012 s: Connection refused" in str(failed)
+    assert str(failed).startswith("The job report could not be delivered.")
+
+
+def test_acknowledged_property_follows_the_outcome() -> None:
+    assert delivery(Outcome.ACKNOWLEDGED, status_code=200).acknowledged
+    assert not delivery(Outcome.TIMED_OUT).acknowledged
+
+
+def test_delivery_is_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        delivery().status_code = 200  # type: ignore[misc]
+
+
+def test_long_bodies_are_shortened_in_the_block() -> None:
+    text = str(delivery(body_excerpt=b"x" * 10_000))
+    assert len(text) < 1200
+    assert "..." in text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("compact", '{"b":"é","a":{"y":1,"x":[2]}}'),
+        ("ascii", '{"b":"\\u00e9","a":{"y":1,"x":[2]}}'),
+        ("reordered", '{"a":{"x":[2],"y":1},"b":"é"}'),
+        ("pretty", '{\n  "b": "é",\n  "a": {\n    "y": 1,\n    "x": [\n      2\n    ]\n  }\n}'),
+    ],
+)
+def test_encodings(encoding: Any, expected: str) -> None:
+    report = {"b": "é", "a": {"y": 1, "x": [2]}}
+    encoded = encode_report(report, encoding)
+    assert encoded == expected.encode()
+    assert json.loads(encoded) == report
+
+
+def test_unknown_encoding_and_unencodable_report_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="unknown encoding"):
+        encode_report({}, "yaml")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="cannot be encoded as JSON"):
+        encode_report({"when": object()})
+
+
+@pytest.mark.parametrize(
+    ("target", "options", "message"),
+    [
+        ("ftp://example.com/", {}, "http:// or https:// URL"),
+        ("http://", {}, "http:// or https:// URL"),
+        ("http://127.0.0.1:1/hook", {"path": "/other"}, "path='/other' is for WSGI targets"),
+        ("http://user:pw@127.0.0.1/", {}, "credentials in the URL"),
+        ("http://127.0.0.1:99999/", {}, "invalid port"),
+        ("http://127.0.0.1/", {"timeout": 0}, "positive number"),
+        ("http://127.0.0.1/", {"timeout": float("inf")}, "positive number"),
+        ("http://127.0.0.1/", {"auth": "Bearer a\r\nX-Evil: 1"}, "line break"),
+        ("http://127.0.0.1/", {"headers": {"Bad Name": "x"}}, "invalid header name"),
+        ("http://127.0.0.1/", {"max_body": -1}, "max_body"),
+    ],
+)
+def test_misconfiguration_is_a_clear_error(target: str, options: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FakeSender(target, **options)
+
+
+def test_target_that_is_neither_url_nor_app_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="URL or a WSGI application"):
+        FakeSender(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"report": {}, "body": b"{}"}, "not both"),
+        ({"body": b"{}", "encoding": "pretty"}, "sent as given"),
+        ({"method": "PO ST"}, "invalid HTTP method"),
+        ({"hang_up_after": 3, "send_rate": (1, 0.1)}, "choose one"),
+        ({"hang_up_after": -1}, "hang_up_after"),
+        ({"send_rate": (0, 0.1)}, "send_rate"),
+        ({"headers": {"X-A": "1\n2"}}, "line break"),
+    ],
+)
+def test_bad_delivery_options_are_clear_errors(options: Any, message: str) -> None:
+    sender = FakeSender("http://127.0.0.1:1/")  # never reached: the options are refused first
+    with pytest.raises(ValueError, match=message):
+        sender.deliver(**options)
+
+
+def test_sender_repr_redacts_the_authorization() -> None:
+    text = repr(FakeSender("http://127.0.0.1:8080/hooks", auth=SECRET))
+    assert "s3cret" not in text
+    assert "Bearer [redacted]" in text
+    assert "http://127.0.0.1:8080/hooks" in text
