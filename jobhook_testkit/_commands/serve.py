@@ -159,10 +159,15 @@ class Console:
             print(line, file=self.out, flush=True)
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def _summary(receiver: RecordingReceiver) -> list[str]:
     counts = receiver.counts
     lines = [
-        f"jobhook serve: stopped. {counts.get('recorded', 0)} deliveries recorded "
+        f"jobhook serve: stopped. {_count(counts.get('recorded', 0), 'delivery', 'deliveries')}"
+        " recorded "
         f"({counts.get('valid', 0)} valid, {counts.get('invalid', 0)} invalid, "
         f"{counts.get('malformed', 0)} malformed)"
     ]
@@ -214,35 +219,28 @@ def run(args: argparse.Namespace) -> int:
     console.receiver = receiver
 
     stop = threading.Event()
-    handled = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
-    try:
-        with ExitStack() as stack:
-            stack.enter_context(receiver)
-            try:
-                server = stack.enter_context(
-                    serve_wsgi(receiver, host=args.host, port=args.port)
-                )
-            except OSError as exc:
-                reason = exc.strerror or str(exc)
-                print(f"jobhook serve: cannot listen on {args.host}:{args.port}: {reason}",
-                      file=err)
-                return EXIT_USAGE
-            if not _is_loopback(args.host):
-                print(
-                    f"jobhook serve: WARNING: listening on {args.host}, not just this machine: "
-                    "anyone who can reach it can send deliveries"
-                    + ("" if args.auth else " (and no --auth is set)"),
-                    file=err,
-                )
-            where = f"recording to {args.record}" if args.record else "not recording (--record)"
-            print(f"jobhook serve: listening on {server.url} ({where}; Ctrl-C to stop)",
-                  file=err, flush=True)
-            while not stop.wait(0.25):
-                pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with ExitStack() as stack:
+        stack.enter_context(receiver)
+        try:
+            server = stack.enter_context(serve_wsgi(receiver, host=args.host, port=args.port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(f"jobhook serve: cannot listen on {args.host}:{args.port}: {reason}", file=err)
+            return EXIT_USAGE
+        for sig in (signal.SIGINT, signal.SIGTERM):  # both mean "stop cleanly" here
+            stack.callback(signal.signal, sig, signal.signal(sig, lambda *_: stop.set()))
+        if not _is_loopback(args.host):
+            print(
+                f"jobhook serve: WARNING: listening on {args.host}, not just this machine: "
+                "anyone who can reach it can send deliveries"
+                + ("" if args.auth else " (and no --auth is set)"),
+                file=err,
+            )
+        where = f"recording to {args.record}" if args.record else "not recording (--record)"
+        print(f"jobhook serve: listening on {server.url} ({where}; Ctrl-C to stop)",
+              file=err, flush=True)
+        while not stop.wait(0.25):
+            pass
     for line in _summary(receiver):
         print(line, file=err)
     return EXIT_OK

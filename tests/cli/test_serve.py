@@ -1,0 +1,149 @@
+"""``jobhook serve``: option errors in-process, the real thing as a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobhook_testkit import load_schema
+from jobhook_testkit.cli import main
+from jobhook_testkit.sender import FakeSender
+
+STARTUP_TIMEOUT = 15.0
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--port", "70000"], "port must be 0-65535"),
+        (["--port", "http"], "not a port number"),
+        (["--status", "700"], "status must be 200-599"),
+        (["--delay", "-1"], "must be a number of seconds >= 0"),
+        (["--delay", "nan"], "must be a number of seconds >= 0"),
+        (["--max-body", "0"], "must be a positive number of bytes"),
+    ],
+)
+def test_bad_options_exit_2_with_a_reason(
+    option: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", *option]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unwritable_record_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing-dir" / "r.ndjson"
+    assert main(["serve", "--port", "0", "--record", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot record to {target}" in err
+    assert "Traceback" not in err
+
+
+def test_a_port_in_use_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err
+
+
+@contextlib.contextmanager
+def serve_process(tmp_path: Path, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``jobhook serve --port 0 OPTIONS`` with stdout/stderr in files; yields (process, url)."""
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobhook_testkit", "serve", "--port", "0", *options],
+            stdout=stdout, stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        found = None
+        while found is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"listening on (http://\S+)", err.read_text(errors="replace"))
+            time.sleep(0.02)
+        assert found is not None, f"no address announced: {err.read_text(errors='replace')}"
+        yield process, found.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def sample(**changes: Any) -> dict[str, Any]:
+    report: dict[str, Any] = load_schema()["examples"][0]
+    return {**report, **changes}
+
+
+@pytest.mark.slow
+def test_serve_prints_one_line_per_delivery_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    record = tmp_path / "deliveries.ndjson"
+    options = ("--auth", "Bearer s3cret-value", "--record", str(record))
+    with serve_process(tmp_path, *options) as (process, url):
+        sender = FakeSender(url + "/hooks", auth="Bearer s3cret-value")
+        statuses = [
+            sender.deliver(sample(id="AYb3kQ2zVx81LmNq0pQr")).status_code,
+            sender.deliver(sample(id="AYb4kQ2zVx81LmNqx9Z", type="import", status="FAILURE",
+                                  definition_name=None, region="eu")).status_code,
+            sender.deliver(sample(id="AYb5kQ2zVx81LmNqx9Z", region="us")).status_code,
+            sender.deliver(body=b"{oops").status_code,
+            sender.deliver(sample(), auth="Bearer guessed").status_code,
+        ]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    assert statuses == [204, 204, 204, 400, 401]
+    out = (tmp_path / "stdout.txt").read_text(encoding="utf-8").splitlines()
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    time_ = r"\d\d:\d\d:\d\d"
+    expected = [
+        rf"{time_}  POST /hooks  204  export SUCCESS  AYb3…pQr  valid",
+        rf"{time_}  POST /hooks  204  import FAILURE  AYb4…x9Z  INVALID: /definition_name: "
+        r"None is not of type 'string'  unknown fields: region \(×1\)",
+        rf"{time_}  POST /hooks  204  export SUCCESS  AYb5…x9Z  valid  unknown fields: "
+        r"region \(×2\)",
+        rf"{time_}  POST /hooks  400  MALFORMED: malformed JSON at line 1, column 2: .*",
+        rf"{time_}  POST /hooks  401  refused: Authorization does not match "
+        r"\(got Bearer \[redacted\]\)",
+    ]
+    assert len(out) == len(expected), out
+    for line, pattern in zip(out, expected, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)
+    assert "stopped. 4 deliveries recorded (2 valid, 1 invalid, 1 malformed)" in err
+    assert "refused: 1 with the wrong Authorization (401)" in err
+    assert "fields the schema does not know: region ×2" in err
+    assert "WARNING" not in err
+    assert "s3cret-value" not in "\n".join(out) + err + record.read_text(encoding="utf-8")
+    assert "guessed" not in "\n".join(out) + err
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert [line["report"] and line["report"]["id"] for line in lines] == [
+        "AYb3kQ2zVx81LmNq0pQr", "AYb4kQ2zVx81LmNqx9Z", "AYb5kQ2zVx81LmNqx9Z", None
+    ]
+
+
+@pytest.mark.slow
+def test_binding_beyond_loopback_warns_loudly_and_sigterm_stops_it(tmp_path: Path) -> None:
+    with serve_process(tmp_path, "--host", "0.0.0.0") as (process, url):
+        port = int(url.rsplit(":", 1)[1])
+        delivery = FakeSender(f"http://127.0.0.1:{port}").deliver(sample())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert delivery.status_code == 204
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert "WARNING: listening on 0.0.0.0, not just this machine" in err
+    assert "(and no --auth is set)" in err
+    assert "stopped. 1 delivery recorded (1 valid" in err
