@@ -33,6 +33,7 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "ContractReport",
+    "ContractWarning",
     "Level",
     "ReceiverUnreachableError",
     "SideEffectProbe",
@@ -175,6 +176,10 @@ class Check:
             deliveries=verdict.deliveries,
             elapsed=time.perf_counter() - started,
         )
+
+
+class ContractWarning(UserWarning):
+    """A SHOULD check failed: worth fixing, but the receiver is still usable."""
 
 
 class ReceiverUnreachableError(Exception):

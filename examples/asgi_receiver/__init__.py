@@ -1,0 +1,1 @@
+"""A correct End Job Notification receiver written with FastAPI (ASGI), and its tests."""

@@ -1,0 +1,241 @@
+"""``ReceiverContract``: the conformance suite as tests in a user's own pytest suite.
+
+    from jobhook_testkit import ReceiverContract
+
+    class TestJobHook(ReceiverContract):
+        app = create_app()              # a WSGI app (or zero-argument factory), or:
+        # url = "http://127.0.0.1:8000" # a receiver that is already running
+        path = "/hooks/jobs"
+        auth = "Bearer s3cret"
+
+        def probe(self, report):        # optional: enables processes-redelivery-once
+            return db.count_processed(report["id"])
+
+Each check of the registry becomes one test, ``test_contract[<check name>]``. A failed
+MUST check fails its test with the "sent / received / expected" story; a failed SHOULD
+check passes with a :class:`ContractWarning`; a check that cannot apply is skipped with
+the reason. An unreachable ``url`` fails one test, ``test_contract[receiver-reachable]``,
+and skips the others, instead of erroring every test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+
+from jobhook_testkit.contract import (
+    DEFAULT_TIMEOUT,
+    CheckContext,
+    CheckResult,
+    ContractWarning,
+    ReceiverUnreachableError,
+    Status,
+    check_names,
+    derive_seed,
+    get_check,
+    new_seed,
+)
+
+__all__ = ["ContractCheckFailed", "ReceiverContract"]
+
+REACHABLE = "receiver-reachable"
+MISCONFIGURED = "receiver-contract-configuration"
+
+
+class ContractCheckFailed(AssertionError):
+    """A MUST check failed; ``.result`` is the :class:`CheckResult` (deliveries included)."""
+
+    def __init__(self, message: str, result: CheckResult) -> None:
+        super().__init__(message)
+        self.result = result
+        self.delivery = result.deliveries[-1] if result.deliveries else None
+
+
+def result_message(result: CheckResult) -> str:
+    """The failure text of one check: what it protects, then sent/received/expected."""
+    lines = [
+        f"{result.name} ({result.level}): {result.reason}",
+        f"  protects against: {result.protects}",
+    ]
+    if result.details:
+        lines += ["", result.details]
+    return "\n".join(lines)
+
+
+@dataclass
+class _Target:
+    url: str
+    seed: int
+    timeout: float
+    error: ReceiverUnreachableError | None = None
+
+
+def _static(cls: type, name: str) -> Any:
+    """A class attribute as written (a function assigned to ``app`` is not bound)."""
+    value = inspect.getattr_static(cls, name, None)
+    if isinstance(value, staticmethod | classmethod):
+        value = value.__func__
+    return value
+
+
+def _config_problem(cls: type) -> str | None:
+    app, url = _static(cls, "app"), _static(cls, "url")
+    if app is None and url is None:
+        return (
+            f"{cls.__name__} sets neither 'app' nor 'url': set app = <your WSGI app or a "
+            "zero-argument factory> or url = 'http://host:port' of a running receiver"
+        )
+    if app is not None and url is not None:
+        return f"{cls.__name__} sets both 'app' and 'url': keep one"
+    unknown = [n for n in (*(_static(cls, "only") or ()), *(_static(cls, "skip_checks") or ()))
+               if n not in check_names()]
+    if unknown:
+        return f"{cls.__name__} names unknown checks {unknown}; known: {check_names()}"
+    return None
+
+
+def _timeout(cls: type, config: pytest.Config) -> float:
+    value = _static(cls, "timeout")
+    if value is not None:
+        return float(value)
+    try:
+        ini = str(config.getini("jobhook_timeout") or "").strip()
+    except ValueError:  # the ini option is not registered
+        ini = ""
+    return float(ini) if ini else DEFAULT_TIMEOUT
+
+
+def _run_seed(request: pytest.FixtureRequest) -> int:
+    try:
+        from jobhook_testkit.plugin import jobhook_seed
+
+        seed = jobhook_seed(request.config)
+    except RuntimeError:  # plugin disabled: a fresh seed, shown in failures
+        seed = new_seed()
+    # Per class: two classes checking one live receiver do not send the same ids.
+    return derive_seed(seed, request.node.nodeid)
+
+
+class ReceiverContract:
+    """Base class: subclass it (name starting with ``Test``) to get one test per check.
+
+    Class attributes: ``app`` (a WSGI app or zero-argument factory, served on an
+    ephemeral 127.0.0.1 port for the class) or ``url`` (a running receiver); ``path``
+    (appended to either; default ``/``); ``auth`` (the Authorization value the platform
+    sends; enables the refusal checks); ``timeout`` (seconds; default ini
+    ``jobhook_timeout`` or 5); ``only`` / ``skip_checks`` (check names). Override
+    :meth:`probe` to enable the side-effect check. Reports are seeded from
+    ``--jobhook-seed``, so a failure replays with the seed pytest prints.
+    """
+
+    app: ClassVar[Any] = None
+    url: ClassVar[str | None] = None
+    path: ClassVar[str] = "/"
+    auth: ClassVar[str | None] = None
+    timeout: ClassVar[float | None] = None
+    only: ClassVar[Sequence[str] | None] = None
+    skip_checks: ClassVar[Sequence[str]] = ()
+
+    def probe(self, report: Mapping[str, Any]) -> int | None:
+        """How many times the receiver processed ``report`` (None: cannot tell).
+
+        Override it to look in your store (``db.count(report["id"])``); the
+        ``processes-redelivery-once`` check delivers a report twice and expects 1. Not
+        overridden, that check is skipped.
+        """
+        return None
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if metafunc.function.__name__ != "test_contract" or metafunc.cls is None:
+            return
+        cls = metafunc.cls
+        if _config_problem(cls) is not None:
+            names = [MISCONFIGURED]
+        else:
+            only = _static(cls, "only")
+            skip = set(_static(cls, "skip_checks") or ())
+            names = [n for n in check_names() if (only is None or n in only) and n not in skip]
+            if _static(cls, "url") is not None:
+                names.insert(0, REACHABLE)
+        metafunc.parametrize("jobhook_check", names, ids=names)
+
+    @pytest.fixture(scope="class")
+    def jobhook_contract_target(self, request: pytest.FixtureRequest) -> Iterator[_Target]:
+        """The receiver this ReceiverContract class checks, started once for the class.
+
+        With ``app``: served on an ephemeral 127.0.0.1 port until the class is done.
+        With ``url``: probed once; ``error`` is set if nothing answers there.
+        """
+        cls = request.cls
+        assert cls is not None
+        seed = _run_seed(request)
+        path = _static(cls, "path") or "/"
+        timeout = _timeout(cls, request.config)
+        if _config_problem(cls) is not None:
+            yield _Target("", seed, timeout)
+            return
+        url = _static(cls, "url")
+        if url is not None:
+            from jobhook_testkit.contract import _join_url, preflight
+
+            full = _join_url(url, path)
+            try:
+                preflight(full, auth=_static(cls, "auth"), timeout=timeout)
+            except ReceiverUnreachableError as exc:
+                yield _Target(full, seed, timeout, exc)
+                return
+            yield _Target(full, seed, timeout)
+            return
+        from jobhook_testkit._app_loader import _is_factory
+        from jobhook_testkit.contract import _join_url
+        from jobhook_testkit.server import LiveServer
+
+        app = _static(cls, "app")
+        if _is_factory(app):
+            app = app()
+        server = LiveServer(app).start()
+        try:
+            yield _Target(_join_url(server.url, path), seed, timeout)
+        finally:
+            server.stop()
+
+    def test_contract(self, jobhook_check: str, jobhook_contract_target: _Target) -> None:
+        """One conformance check against this class's receiver (see the check's name)."""
+        __tracebackhide__ = True
+        cls = type(self)
+        target = jobhook_contract_target
+        if jobhook_check == MISCONFIGURED:
+            pytest.fail(_config_problem(cls) or "misconfigured", pytrace=False)
+        if target.error is not None:
+            if jobhook_check == REACHABLE:
+                pytest.fail(
+                    f"{target.error}\n  Nothing was checked: start the receiver at "
+                    f"{target.url}, or set app = <WSGI app> to serve it from the test. "
+                    f"The other checks of {cls.__name__} are skipped.",
+                    pytrace=False,
+                )
+            pytest.skip(f"receiver unreachable at {target.url} (see {REACHABLE})")
+        if jobhook_check == REACHABLE:
+            return
+        overridden = type(self).probe is not ReceiverContract.probe
+        ctx = CheckContext(
+            url=target.url,
+            auth=_static(cls, "auth"),
+            timeout=target.timeout,
+            seed=target.seed,
+            check_name=jobhook_check,
+            probe=self.probe if overridden else None,
+        )
+        result = get_check(jobhook_check).run(ctx)
+        if result.status is Status.SKIP:
+            pytest.skip(result.reason)
+        if result.status is Status.WARN:
+            warnings.warn(ContractWarning(result_message(result)), stacklevel=1)
+        elif result.status is Status.FAIL:
+            raise ContractCheckFailed(result_message(result), result)
+
