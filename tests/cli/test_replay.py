@@ -1,0 +1,120 @@
+"""``jobhook replay FILE URL``: recordings and generated NDJSON, in order, with exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobhook_testkit import load_schema
+from jobhook_testkit.cli import main
+from jobhook_testkit.recorder import serve_recorder
+from jobhook_testkit.sender import FakeSender
+
+
+def reports(count: int) -> list[dict[str, Any]]:
+    base: dict[str, Any] = load_schema()["examples"][0]
+    return [{**base, "id": f"AYb{n:04d}kQ2zVx81LmNq", "total_failed": n} for n in range(count)]
+
+
+def test_replaying_a_recording_into_a_second_recorder_reproduces_the_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "first.ndjson"
+    sent = reports(5)
+    sent[2]["definition_name"] = None  # invalid reports are recorded and replayed too
+    sent[3]["platform_region"] = "eu"
+    with serve_recorder(record=recording) as first:
+        sender = FakeSender(first.url + "/hooks")
+        for report in sent[:2]:
+            assert sender.deliver(report).acknowledged
+        assert sender.deliver(body=b"[not a report").status_code == 400
+        for report in sent[2:]:
+            assert sender.deliver(report, encoding="pretty").acknowledged
+    with serve_recorder(auth="Bearer s3cret") as second:
+        code = main(["replay", str(recording), second.url + "/again", "--auth", "Bearer s3cret"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert [d.report for d in second.deliveries] == [d.report for d in first.deliveries if d.report]
+    assert [d.report for d in second.deliveries] == sent
+    assert {d.path for d in second.deliveries} == {"/again"}
+    assert f"{recording}:3: skipped: a malformed delivery" in err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"1/5  {recording}:1  AYb0…mNq  acknowledged: 204 in ")
+    assert lines[-1] == (
+        f"replayed 5 report(s) to {second.url}/again: 5 acknowledged; 1 skipped"
+    )
+    assert "s3cret" not in out + err
+
+
+def test_plain_ndjson_from_generate_is_replayed_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "generated.ndjson"
+    sent = reports(3)
+    source.write_text("".join(json.dumps(r) + "\n" for r in sent), encoding="utf-8")
+    with serve_recorder() as recorder:
+        assert main(["replay", str(source), recorder.url]) == 0
+    assert [d.report for d in recorder.deliveries] == sent
+    assert capsys.readouterr().out.splitlines()[-1].endswith(": 3 acknowledged")
+
+
+def test_a_torn_last_line_is_skipped_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "crashed.ndjson"
+    sent = reports(2)
+    source.write_text(json.dumps(sent[0]) + "\n" + json.dumps(sent[1])[:40], encoding="utf-8")
+    with serve_recorder() as recorder:
+        assert main(["replay", str(source), recorder.url]) == 0
+    assert [d.report for d in recorder.deliveries] == sent[:1]
+    assert f"{source}:2: skipped: malformed JSON" in capsys.readouterr().err
+
+
+def test_unacknowledged_deliveries_exit_1_without_printing_the_credential(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "one.json"
+    source.write_text(json.dumps(reports(1)[0]), encoding="utf-8")
+    with serve_recorder(auth="Bearer right") as recorder:
+        code = main(["replay", str(source), recorder.url, "--auth", "Bearer wrong-secret"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "NOT acknowledged" in out
+    assert "1 NOT acknowledged" in out.splitlines()[-1]
+    assert recorder.refused == 1
+    assert "wrong-secret" not in out + err
+
+
+def test_nothing_to_replay_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "only-malformed.ndjson"
+    line = {"report": None, "raw": "x", "path": "/", "headers": {},
+            "received_at": "2026-01-01T00:00:00.000000Z", "violations": []}
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert main(["replay", str(source), "http://127.0.0.1:9"]) == 1
+    assert "nothing to replay" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["missing.ndjson", "http://127.0.0.1:9"], "missing.ndjson: no such file"),
+        (["{file}", "ftp://example.invalid/"], "must be an http:// or https:// URL"),
+        (["{file}", "http://127.0.0.1:9", "--timeout", "0"], "positive number of seconds"),
+        (["{file}", "http://127.0.0.1:9", "--timeout", "inf"], "positive number of seconds"),
+        (["{file}"], "the following arguments are required: URL"),
+    ],
+)
+def test_usage_and_input_errors_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ok.json").write_text(json.dumps(reports(1)[0]), encoding="utf-8")
+    argv = [a.replace("{file}", "ok.json") for a in arguments]
+    assert main(["replay", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
