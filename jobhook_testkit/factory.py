@@ -127,6 +127,28 @@ def _truncate(micros: int, digits: int) -> int:
     return micros - micros % unit
 
 
+def _exact_digits(micros: int) -> int:
+    return 0 if micros % 1_000_000 == 0 else 3 if micros % 1_000 == 0 else 6
+
+
+def _time_pair(
+    created: int, updated: int, start_digits: int, end_digits: int,
+    fixed: Mapping[str, Any],
+) -> tuple[str, str]:
+    """Format created/updated at the given precisions without putting the end first.
+
+    A time the caller fixed is kept exact (the fixed string replaces ours anyway); only
+    generated times are truncated to their precision.
+    """
+    start = created if "created_at" in fixed else _truncate(created, start_digits)
+    if "updated_at" in fixed:
+        return _format_time(start, start_digits), ""
+    end = _truncate(updated, end_digits)
+    if end < start:  # a coarser precision must not put the end before the start
+        end, end_digits = start, _exact_digits(start)
+    return _format_time(start, start_digits), _format_time(end, end_digits)
+
+
 def _parse_time(value: object) -> int | None:
     """Microseconds since the epoch for an RFC 3339 string, or None if it is not one."""
     if not isinstance(value, str):
@@ -243,11 +265,7 @@ class _Builder:
         digits = 3 if rng.random() < 0.85 else 6
         start_digits = 0 if rng.random() < 0.1 else digits
         end_digits = 0 if rng.random() < 0.1 else digits
-        start = _truncate(created, start_digits)
-        end = _truncate(updated, end_digits)
-        if end < start:  # a coarser precision must not put the end before the start
-            end, end_digits = start, start_digits
-        return _format_time(start, start_digits), _format_time(end, end_digits)
+        return _time_pair(created, updated, start_digits, end_digits, overrides)
 
     def _definition(self, job_type: str) -> tuple[str, str]:
         rng = self._rng

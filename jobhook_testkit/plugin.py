@@ -132,7 +132,10 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
-    report = outcome.get_result()
+    try:
+        report = outcome.get_result()
+    except BaseException:  # another plugin's error: pytest reports it, we add nothing
+        return
     if report.failed and _SEED_KEY in item.config.stash:
         seed = item.config.stash[_SEED_KEY]
         report.sections.append(

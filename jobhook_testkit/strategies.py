@@ -26,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "jobhook_testkit.strategies needs Hypothesis: pip install 'jobhook-testkit[hypothesis]'"
     ) from exc
 
-from jobhook_testkit.factory import _count, _format_time, _parse_time, _truncate
+from jobhook_testkit.factory import _count, _format_time, _parse_time, _time_pair, _truncate
 
 __all__ = ["job_ids", "job_reports", "timestamps"]
 
@@ -78,12 +78,9 @@ def _reports(draw: st.DrawFn, fixed: dict[str, Any]) -> dict[str, Any]:
     if updated is None:
         updated = created + duration
     start_digits, end_digits = draw(_precisions()), draw(_precisions())
-    start = _truncate(created, start_digits)
-    end = _truncate(updated, end_digits)
-    if end < start:  # a coarser precision must not put the end before the start
-        end, end_digits = start, start_digits
-    report["created_at"] = _format_time(start, start_digits)
-    report["updated_at"] = _format_time(end, end_digits)
+    report["created_at"], report["updated_at"] = _time_pair(
+        created, updated, start_digits, end_digits, given
+    )
 
     operations = _count(given.get("total_operations"))
     succeeded = _count(given.get("total_succeeded"))
