@@ -169,17 +169,24 @@ def _decode_text(data: bytes, name: str) -> str | Document:
 
 
 def _document(name: str, value: Any, line: int | None = None, pointer: str = "") -> Document:
-    duplicates = _duplicate_pointers(value, pointer) if _has_duplicates(value) else []
+    duplicates = _duplicate_pointers(value, pointer) if _contains_marked(value) else ()
     return Document(name, value, None, line, pointer, tuple(duplicates))
 
 
-def _has_duplicates(value: Any) -> bool:
-    if isinstance(value, _DuplicatesSeen):
+def _contains_marked(value: Any) -> bool:
+    """Whether any object inside ``value`` had repeated keys (cheap for flat reports)."""
+    if type(value) is _DuplicatesSeen:
         return True
-    if isinstance(value, dict):
-        return any(_has_duplicates(v) for v in value.values() if isinstance(v, dict | list))
-    if isinstance(value, list):
-        return any(_has_duplicates(v) for v in value if isinstance(v, dict | list))
+    if type(value) is dict:
+        children: Any = value.values()
+    elif type(value) is list:
+        children = value
+    else:
+        return False
+    for child in children:
+        kind = type(child)
+        if (kind is dict or kind is list or kind is _DuplicatesSeen) and _contains_marked(child):
+            return True
     return False
 
 

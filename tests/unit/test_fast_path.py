@@ -1,0 +1,95 @@
+"""The optional compiled validator must agree with jsonschema (the reference) on validity.
+
+jobhook uses jsonschema-rs only as a pre-check ("valid: skip the slow path"), so the one
+thing that matters is that both say valid for exactly the same payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobhook_testkit import load_schema, schema
+
+jsonschema_rs = pytest.importorskip("jsonschema_rs", reason="the [fast] extra is not installed")
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "schema" / "examples"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+ODD_VALUES: list[Any] = [
+    None, True, False, 0, -1, 1.0, 2.5, 2**63, 10**30, "", "x", [], {}, {"a": 1}, ["SUCCESS"],
+    "SUCCESS", "FAILURE", "RUNNING", "success", "export", "import", "Export",
+    "2020-11-21T14:26:10Z", "2020-11-21T14:26:10.3Z", "2020-11-21T14:26:10.345123456Z",
+    "2020-11-21T14:26:10.1234567890Z", "2020-11-21T23:59:60Z", "2020-02-29T00:00:00Z",
+    "2021-02-29T00:00:00Z", "2020-11-21t14:26:10z", "2020-11-21T14:26:10+00:00",
+    "2020-11-21 14:26:10Z", "2020-11-21T24:00:00Z", "2020-11-21T14:60:00Z", "0000-01-01T00:00:00Z",
+    "AYb3kQ2zVx81LmNq0pQr", "é", "\u0000", "1",
+]
+
+
+def _random_report(rng: random.Random) -> dict[str, Any]:
+    operations = rng.choice([0, 1, 3, 120, 25_000, 1_250_000])
+    failed = rng.randint(0, operations)
+    fraction = rng.choice(["", ".345", ".345123", ".5"])
+    return {
+        "id": "A" + "".join(rng.choice(ALPHABET) for _ in range(19)),
+        "type": rng.choice(["export", "import"]),
+        "status": rng.choice(["SUCCESS", "FAILURE", "RUNNING"]),
+        "created_at": f"2026-0{rng.randint(1, 9)}-{rng.randint(1, 28):02d}T"
+                      f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
+                      f"{rng.randint(0, 59):02d}{fraction}Z",
+        "updated_at": f"2026-11-28T23:{rng.randint(0, 59):02d}:59.999Z",
+        "total_operations": operations,
+        "total_succeeded": operations - failed,
+        "total_failed": failed,
+        "definition_id": "A" + "".join(rng.choice(ALPHABET) for _ in range(19)),
+        "definition_name": rng.choice(["User export", "", "顧客 🚀", '"<b>x</b>"', "x" * 500]),
+    }
+
+
+def _payloads(count: int) -> Iterator[object]:
+    for path in sorted(EXAMPLES.rglob("*.json")):
+        if path.name != "expected-errors.json":
+            yield json.loads(path.read_text(encoding="utf-8"))
+    rng = random.Random(20261128)
+    for _ in range(count):
+        report = _random_report(rng)
+        mutation = rng.randrange(4)
+        if mutation == 1:
+            report[rng.choice(list(report))] = rng.choice(ODD_VALUES)
+        elif mutation == 2:
+            del report[rng.choice(list(report))]
+        elif mutation == 3:
+            report[rng.choice(["definition", "extra", "total"])] = rng.choice(ODD_VALUES)
+        yield report
+    yield from ODD_VALUES
+
+
+def test_compiled_and_reference_validators_agree_on_validity() -> None:
+    reference = schema._validator()
+    fast = jsonschema_rs.Draft202012Validator(load_schema(), validate_formats=True)
+    disagreements = []
+    checked = valid = 0
+    for payload in _payloads(4000):
+        expected = reference.is_valid(payload)
+        checked += 1
+        valid += expected
+        if fast.is_valid(payload) != expected:
+            disagreements.append(payload)
+    assert not disagreements, disagreements[:5]
+    assert 0.2 < valid / checked < 0.8  # the sample really exercises both answers
+
+
+def test_validate_uses_the_fast_path_when_installed() -> None:
+    assert schema._fast_validator() is not None
+
+
+def test_output_is_the_same_with_and_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    payloads = list(_payloads(300))
+    with_fast = [schema.validate(p) for p in payloads]
+    monkeypatch.setattr(schema, "_fast_validator", lambda: None)
+    assert [schema.validate(p) for p in payloads] == with_fast
