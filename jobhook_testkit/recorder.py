@@ -36,6 +36,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+# Imported here, not lazily in the app: a first import of Werkzeug racing in several
+# request threads breaks on its circular imports. This module is itself only imported
+# when a recorder is used (the plugin and the CLI import it inside fixtures and commands).
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wsgi import get_input_stream
+
 from jobhook_testkit._jsonio import loads_strict
 from jobhook_testkit._recording_file import RecordingFile
 from jobhook_testkit._redact import redact_headers
@@ -200,8 +208,6 @@ def _request_path(environ: WSGIEnvironment) -> str:
 
 def _plain(start_response: StartResponse, status: int, reason: str, body: bytes = b"",
            extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
-    from werkzeug.http import HTTP_STATUS_CODES
-
     headers = [("Content-Length", str(len(body))), *extra]
     if body:
         headers.append(("Content-Type", "application/json"))
@@ -342,8 +348,6 @@ class RecordingReceiver:
     # -- the WSGI app ------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
-        from werkzeug.datastructures import EnvironHeaders
-
         received_at = datetime.now(UTC)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = _request_path(environ)
@@ -408,9 +412,6 @@ class RecordingReceiver:
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | tuple[str, int, str]:
         """The body, read with the size limit; or the refusal to answer with instead."""
-        from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
-        from werkzeug.wsgi import get_input_stream
-
         too_large = ("too_large", 413, f"body larger than {self.max_body} bytes")
         try:
             stream = get_input_stream(environ, max_content_length=self.max_body)
