@@ -82,9 +82,11 @@ class Delivery:
         return render(self)
 
     def __repr__(self) -> str:
+        # One line that fits pytest's 240-character assertion-message limit, so that
+        # ``assert delivery.acknowledged, delivery`` says what happened; str() tells all.
         text = (
-            f"Delivery(outcome={self.outcome.value!r}, status_code={self.status_code!r}, "
-            f"elapsed={self.elapsed:.3f}, request={self.request!r}, reason={self.reason!r})"
+            f"<Delivery {self.outcome.value} after {self.elapsed:.3f} s: {self.reason}; "
+            f"{self.request.method} {self.request.url}>"
         )
         return scrub(text, self.request.authorization)
 

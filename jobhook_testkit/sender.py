@@ -22,6 +22,7 @@ import json
 import math
 import re
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["Delivery", "Encoding", "FakeSender", "Outcome", "SentRequest"]
+__all__ = ["Delivery", "Encoding", "FakeSender", "Outcome", "SenderFactory", "SentRequest"]
 
 Encoding = Literal["compact", "pretty", "ascii", "reordered"]
 ENCODINGS: tuple[Encoding, ...] = ("compact", "pretty", "ascii", "reordered")
@@ -326,3 +327,54 @@ class FakeSender:
             hang_up_after=hang_up_after,
             send_rate=send_rate,
         )
+
+
+class SenderFactory:
+    """Makes :class:`FakeSender` objects with shared defaults and keeps every delivery.
+
+    ``factory(target, **options)`` takes the same arguments as :class:`FakeSender`;
+    ``timeout`` defaults to the factory's. ``deliveries`` lists what all its senders
+    delivered, oldest first (this is the ``jobhook_sender`` fixture's type).
+    """
+
+    def __init__(self, *, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        self._deliveries: list[Delivery] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, target: str | WSGIApplication, **options: Any) -> FakeSender:
+        options.setdefault("timeout", self.timeout)
+        sender = FakeSender(target, **options)
+        sender._observers.append(self._record)
+        return sender
+
+    def _record(self, delivery: Delivery) -> None:
+        with self._lock:
+            self._deliveries.append(delivery)
+
+    @property
+    def deliveries(self) -> tuple[Delivery, ...]:
+        """Every delivery made by this factory's senders, oldest first."""
+        with self._lock:
+            return tuple(self._deliveries)
+
+    @property
+    def last(self) -> Delivery:
+        """The most recent delivery (an error says so if there was none)."""
+        deliveries = self.deliveries
+        if not deliveries:
+            raise LookupError("no delivery yet: call deliver() on a sender from this factory")
+        return deliveries[-1]
+
+    def summary(self, count: int = 3) -> str:
+        """The last ``count`` deliveries rendered (redacted), oldest first; "" if none."""
+        deliveries = self.deliveries
+        if not deliveries:
+            return ""
+        shown = deliveries[-count:]
+        head = (
+            f"{len(deliveries)} deliver{'y' if len(deliveries) == 1 else 'ies'} in this test"
+            + (f", the last {len(shown)}" if len(shown) < len(deliveries) else "")
+            + ", oldest first:"
+        )
+        return "\n\n".join([head, *(str(delivery) for delivery in shown)])
