@@ -125,6 +125,7 @@ class Console:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.receiver: RecordingReceiver | None = None
+        self.closed = False
         self._lock = threading.Lock()
 
     def event(self, event: Event) -> None:
@@ -156,7 +157,14 @@ class Console:
                                   for name in unknown)
                 line += f"  unknown fields: {named}"
         with self._lock:
-            print(line, file=self.out, flush=True)
+            if self.closed:
+                return
+            try:
+                print(line, file=self.out, flush=True)
+            except (BrokenPipeError, OSError, ValueError):
+                # `jobhook serve | head`: the reader left. Keep recording and answering;
+                # a console problem must never turn an acknowledged delivery into a 500.
+                self.closed = True
 
 
 def _count(number: int, one: str, many: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 import signal
@@ -147,3 +148,20 @@ def test_binding_beyond_loopback_warns_loudly_and_sigterm_stops_it(tmp_path: Pat
     assert "WARNING: listening on 0.0.0.0, not just this machine" in err
     assert "(and no --auth is set)" in err
     assert "stopped. 1 delivery recorded (1 valid" in err
+
+
+def test_a_console_whose_reader_left_does_not_break_deliveries() -> None:
+    from datetime import UTC, datetime
+
+    from jobhook_testkit._commands.serve import Console
+    from jobhook_testkit.recorder import RecordedDelivery
+
+    class GoneReader(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    console = Console(GoneReader())
+    delivery = RecordedDelivery("/", {}, b"{}", {}, (), datetime.now(UTC), 204)
+    console.event(delivery)  # must not raise: the delivery is recorded and gets its 2xx
+    console.event(delivery)
+    assert console.closed
