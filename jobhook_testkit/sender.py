@@ -203,7 +203,11 @@ class FakeSender:
         self._host_header = shown_host if default_port else f"{shown_host}:{port}"
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.url = f"{parts.scheme}://{self._host_header}{self._target}"
-        context = _tls_context(verify) if parts.scheme == "https" else None
+        # A CA file is checked even for http, so a typo in it is found before it matters.
+        use_tls = parts.scheme == "https" or isinstance(verify, str)
+        context = _tls_context(verify) if use_tls else None
+        if parts.scheme != "https":
+            context = None
         self._transport = WireTransport(host, port, ssl_context=context, timeout=self.timeout)
 
     def __repr__(self) -> str:

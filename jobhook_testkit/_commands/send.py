@@ -1,0 +1,154 @@
+"""``jobhook send URL``: deliver one job report to a running receiver, like the platform.
+
+Without ``--payload`` a realistic report is generated (``--seed``, ``--status``, ``--type``
+shape it); with ``--payload FILE`` the one report in FILE is sent. Prints the delivery
+(Authorization redacted); exit 0 only if the receiver acknowledged it (2xx in time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+HELP = "deliver one job report to a receiver and print what happened (exit 0 if acknowledged)"
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+_STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
+_TYPES = ("export", "import")
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or name != name.strip():
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {text!r}")
+    return name, value.strip()
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", metavar="URL", help="the receiver's URL (http or https)")
+    parser.add_argument(
+        "--auth", metavar="VALUE",
+        help="Authorization value, sent verbatim (e.g. 'Bearer ...'); never printed",
+    )
+    parser.add_argument(
+        "--timeout", type=_timeout, default=5.0, metavar="SECONDS",
+        help="hard total deadline, after which the sender hangs up, like the platform "
+        "(default 5)",
+    )
+    parser.add_argument(
+        "--payload", metavar="FILE",
+        help="send the one report in FILE ('-' = stdin) instead of a generated one",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=None, metavar="S",
+        help="seed of the generated report (same seed, same report)",
+    )
+    parser.add_argument(
+        "--status", type=str.upper, choices=_STATUSES, default=None,
+        help="status of the generated report",
+    )
+    parser.add_argument(
+        "--type", dest="job_type", type=str.lower, choices=_TYPES, default=None,
+        help="job type of the generated report",
+    )
+    parser.add_argument(
+        "--header", dest="headers", type=_header, action="append", default=[],
+        metavar="'NAME: VALUE'", help="an extra request header (repeatable)",
+    )
+    tls = parser.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--cacert", metavar="FILE", help="verify https against the CA certificates in FILE"
+    )
+    tls.add_argument(
+        "--insecure", action="store_true", help="do not verify the https certificate"
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"jobhook send: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _payload(source: str) -> Any:
+    """The one JSON value in ``source``; raises ValueError with a one-line reason."""
+    from jobhook_testkit._jsonio import InputError, read_documents
+
+    try:
+        documents = read_documents(source)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    if not documents:
+        raise ValueError(f"{source}: no JSON document found")
+    if len(documents) > 1:
+        raise ValueError(
+            f"{documents[0].source}: holds {len(documents)} documents; send takes one "
+            "(jobhook replay sends several)"
+        )
+    document = documents[0]
+    if document.error is not None:
+        raise ValueError(f"{document.location}: {document.error}")
+    return document.value
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.payload is not None and (
+        args.seed is not None or args.status is not None or args.job_type is not None
+    ):
+        return _fail("--seed, --status and --type shape a generated report; "
+                     "they cannot be combined with --payload")
+    try:
+        value = _payload(args.payload) if args.payload is not None else None
+    except ValueError as exc:
+        return _fail(str(exc))
+
+    from jobhook_testkit.sender import FakeSender
+
+    verify: bool | str = args.cacert if args.cacert is not None else not args.insecure
+    try:
+        sender = FakeSender(
+            args.url, auth=args.auth, timeout=args.timeout, headers=dict(args.headers),
+            verify=verify,
+        )
+    except ValueError as exc:
+        return _fail(str(exc))
+    if value is None:
+        from jobhook_testkit.factory import JobReportFactory
+
+        overrides = {"status": args.status, "type": args.job_type}
+        report = JobReportFactory(seed=args.seed).build(
+            **{key: value for key, value in overrides.items() if value is not None}
+        )
+        delivery = sender.deliver(report)
+    elif isinstance(value, dict):
+        delivery = sender.deliver(value)
+    else:  # valid JSON that is not an object: sent as is, receivers must cope
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        delivery = sender.deliver(body=body)
+    print(delivery)
+    return EXIT_OK if delivery.acknowledged else EXIT_PROBLEMS
