@@ -246,6 +246,9 @@ class RecordingReceiver:
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
             raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
         self._auth = auth.encode("utf-8") if auth is not None else None
+        scheme = (auth or "").strip().partition(" ")[0]
+        scheme = scheme if scheme.isascii() and scheme.isalpha() and " " in (auth or "") else ""
+        self._challenge = f'{scheme or "Bearer"} realm="jobhook"'
         self._status = _check_status(status)
         self._delay = _check_delay(delay)
         self.max_body = max_body
@@ -369,10 +372,11 @@ class RecordingReceiver:
                           [("Allow", "POST")])
         if self._auth is not None:
             given = environ.get("HTTP_AUTHORIZATION")
+            challenge = [("WWW-Authenticate", self._challenge)]
             if given is None:
-                return refuse("unauthorized", 401, "missing Authorization header")
+                return refuse("unauthorized", 401, "missing Authorization header", challenge)
             if not hmac.compare_digest(given.encode("latin-1", "replace"), self._auth):
-                return refuse("unauthorized", 401, "Authorization does not match")
+                return refuse("unauthorized", 401, "Authorization does not match", challenge)
 
         body = self._read_body(environ)
         if isinstance(body, tuple):

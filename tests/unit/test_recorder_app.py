@@ -120,7 +120,9 @@ def test_expected_authorization_refuses_others_with_401_and_only_counts_them(
     with RecordingReceiver(auth="Bearer right", record=record, on_event=events.append) as rec:
         client = Client(rec)
         body = json.dumps(report)
-        assert post(client, body).status_code == 401
+        first = post(client, body)
+        assert first.status_code == 401
+        assert first.headers["WWW-Authenticate"] == 'Bearer realm="jobhook"'
         assert post(client, body, Authorization="Bearer wrong").status_code == 401
         assert post(client, body, Authorization="Bearer rightX").status_code == 401
         assert post(client, body, Authorization="Bearer right").status_code == 204
