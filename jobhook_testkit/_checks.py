@@ -127,7 +127,7 @@ def _expect_status(
         got = f"crashed with {first.status_code}"
     reason = f"{label}: {got}; expected {wanted}"
     if len(bad) > 1:
-        reason += f" ({len(bad) - 1} more like it)"
+        reason += f"; {len(bad) - 1} more like it"
     headlined = [(f"Receiver answered {_got(d)} to {lab}.", d) for lab, d in bad]
     return _verdict(deliveries, headlined, reason=reason, expected=wanted)
 

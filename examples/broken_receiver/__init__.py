@@ -1,0 +1,1 @@
+"""A receiver with switchable bugs, one per conformance check: what a failure looks like."""
