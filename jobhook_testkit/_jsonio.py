@@ -199,7 +199,7 @@ def parse_text(text: str, name: str) -> list[Document]:
     try:
         first, end = _DECODER.raw_decode(text, start)
     except ValueError as exc:
-        if "\n" in text[start:].rstrip() and _first_line_is_document(text, start):
+        if _looks_like_ndjson(text, start):
             return _parse_ndjson(text, name)
         return [Document(name, error=_describe(exc, text))]
     rest = text[end:]
@@ -214,13 +214,24 @@ def parse_text(text: str, name: str) -> list[Document]:
                      "after the first value (NDJSON needs one value per line)")]
 
 
-def _first_line_is_document(text: str, start: int) -> bool:
-    line_end = text.find("\n", start)
-    try:
-        _DECODER.decode(text[start:line_end])
-    except ValueError:
+def _looks_like_ndjson(text: str, start: int) -> bool:
+    """The first value did not parse: is this NDJSON whose first line is broken?
+
+    True when some line holds a whole JSON object on its own. A recording torn by a crash
+    (or a hand-edited capture) then costs only its broken lines, not the whole file.
+    """
+    lines = text[start:].split("\n")
+    if len([line for line in lines if line.strip()]) < 2:
         return False
-    return True
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("{") and stripped.endswith("}"):
+            try:
+                _DECODER.decode(stripped)
+            except ValueError:
+                continue
+            return True
+    return False
 
 
 def _parse_ndjson(text: str, name: str) -> list[Document]:

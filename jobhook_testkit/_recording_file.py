@@ -137,3 +137,15 @@ class RecordingFile:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+RECORD_KEYS = frozenset({"report", "path", "headers", "received_at", "violations"})
+
+
+def is_recording_line(value: object) -> bool:
+    """True when ``value`` looks like a line written by the recording receiver.
+
+    A job report has no ``report``/``received_at``/``violations`` keys, so a plain report
+    (``jobhook generate`` output) is never mistaken for a recording.
+    """
+    return isinstance(value, Mapping) and value.keys() >= RECORD_KEYS

@@ -23,7 +23,6 @@ Works without pytest::
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import os
@@ -45,9 +44,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
 from jobhook_testkit._jsonio import loads_strict
-from jobhook_testkit._recording_file import RecordingFile
+from jobhook_testkit._recording_file import RecordingFile, is_recording_line
 from jobhook_testkit._redact import redact_headers
-from jobhook_testkit.schema import Violation, load_schema, validate
+from jobhook_testkit.schema import Violation, unknown_fields, validate
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -66,33 +65,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY = 1024 * 1024  # a real report is a few hundred bytes
-_RECORD_KEYS = frozenset({"report", "path", "headers", "received_at", "violations"})
-
-
-@functools.cache
-def _known_fields() -> frozenset[str]:
-    return frozenset(load_schema().get("properties", {}))
-
-
-def unknown_fields(report: object) -> list[str]:
-    """Top-level fields of ``report`` the schema does not describe, in the report's order.
-
-    They are not errors (the schema allows them: the platform may add fields) but they are
-    news. Anything that is not a JSON object has no fields: ``[]``.
-    """
-    if not isinstance(report, Mapping):
-        return []
-    known = _known_fields()
-    return [str(name) for name in report if name not in known]
-
-
-def is_recording_line(value: object) -> bool:
-    """True when ``value`` looks like a line written by the recording receiver.
-
-    A job report has no ``report``/``received_at``/``violations`` keys, so a plain report
-    (``jobhook generate`` output) is never mistaken for a recording.
-    """
-    return isinstance(value, Mapping) and value.keys() >= _RECORD_KEYS
 
 
 def _rfc3339(moment: datetime) -> str:

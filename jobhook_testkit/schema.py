@@ -27,6 +27,7 @@ __all__ = [
     "assert_valid",
     "load_schema",
     "schema_path",
+    "unknown_fields",
     "validate",
 ]
 
@@ -248,6 +249,23 @@ def _semantic_violations(
             severity,
             "terminal-status",
         )
+
+
+@functools.cache
+def _known_fields() -> frozenset[str]:
+    return frozenset(load_schema()["properties"])
+
+
+def unknown_fields(report: object) -> list[str]:
+    """Top-level fields of ``report`` the schema does not describe, in the report's order.
+
+    They are not errors (the schema allows them: the platform may add fields) but they are
+    news. Anything that is not a JSON object has no fields: ``[]``.
+    """
+    if not isinstance(report, Mapping):
+        return []
+    known = _known_fields()
+    return [str(name) for name in report if name not in known]
 
 
 def validate(payload: object, *, strict: bool = False) -> list[Violation]:

@@ -52,7 +52,7 @@ def _where(document: Document) -> str:
 
 def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
     """What to send (location, value) and why other documents are skipped."""
-    from jobhook_testkit.recorder import is_recording_line
+    from jobhook_testkit._recording_file import is_recording_line
 
     to_send: list[tuple[str, Any]] = []
     notes: list[str] = []

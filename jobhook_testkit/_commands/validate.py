@@ -69,14 +69,10 @@ class Problem:
         }
 
 
-def _is_recording(value: Any) -> bool:
-    return isinstance(value, dict) and "received_at" in value and "report" in value
-
-
 def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> Iterator[Problem]:
-    from jobhook_testkit.schema import load_schema, validate
+    from jobhook_testkit._recording_file import is_recording_line
+    from jobhook_testkit.schema import unknown_fields, validate
 
-    known = set(load_schema()["properties"]) if unknown is not None else set()
     for doc in documents:
         if doc.error is not None:
             yield Problem(doc.location, doc.pointer, doc.error, "error", "json")
@@ -86,14 +82,14 @@ def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> 
             key = pointer.rsplit("/", 1)[-1]
             yield Problem(doc.location, pointer, f"duplicate key {key!r} (JSON parsers "
                           "disagree on which value wins)", "error", "duplicate-key")
-        if _is_recording(value):  # a line written by `jobhook serve --record`
+        if is_recording_line(value):  # a line written by `jobhook serve --record`
             if value["report"] is None:
                 yield Problem(doc.location, prefix + "/report", "recorded delivery was not a "
                               "JSON object (see its 'raw' body)", "error", "malformed")
                 continue
             value, prefix = value["report"], prefix + "/report"
-        if unknown is not None and isinstance(value, dict):
-            unknown.update(key for key in value if key not in known)
+        if unknown is not None:
+            unknown.update(unknown_fields(value))
         for violation in validate(value, strict=strict):
             yield Problem(doc.location, prefix + violation.pointer, violation.message,
                           str(violation.severity), violation.keyword)

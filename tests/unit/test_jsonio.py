@@ -132,3 +132,14 @@ def test_loads_strict() -> None:
         loads_strict("NaN")
     with pytest.raises(ValueError, match="malformed JSON at line 1, column 1"):
         loads_strict("")
+
+
+def test_a_torn_first_line_costs_only_itself() -> None:
+    docs = parse_text('{"report": {"id\n{"n": 1}\n{"n": 2}\n', "rec.ndjson")
+    assert [(d.line, d.value) for d in docs[1:]] == [(2, {"n": 1}), (3, {"n": 2})]
+    assert docs[0].line == 1 and docs[0].error is not None
+
+
+def test_a_broken_pretty_printed_object_stays_one_error() -> None:
+    (doc,) = parse_text('{\n  "a": 1,\n  "b": [1, 2\n}\n', "f.json")
+    assert doc.error is not None and doc.error.startswith("malformed JSON at line")
