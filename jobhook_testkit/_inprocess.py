@@ -1,9 +1,10 @@
 """Deliver to a WSGI application in-process, through Werkzeug's test environ (private).
 
-The application runs on a worker thread and the sender waits for it only until the
-deadline. At the deadline the sender reports ``timed_out`` and moves on, but **the app's
-thread keeps running** to its end, just as a real receiver's request handler would go on
-after the platform hung up. (Python cannot stop a thread from outside.)
+The application runs on a worker thread (daemon threads, reused; an idle one ends after
+a second) and the sender waits for it only until the deadline. At the deadline the
+sender reports ``timed_out`` and moves on, but **the app's thread keeps running** to its
+end, just as a real receiver's request handler would go on after the platform hung up.
+(Python cannot stop a thread from outside.)
 
 Sender-side faults are emulated on ``wsgi.input``: ``hang_up_after`` gives the app only
 the first bytes of a body whose ``Content-Length`` promises more, ``send_rate`` hands the
@@ -13,9 +14,11 @@ body over in chunks with pauses.
 from __future__ import annotations
 
 import io
+import queue
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._transport import Exchange, Request, answered, remaining
@@ -87,6 +90,62 @@ class _Run:
         self.trace = ""
 
 
+IDLE_SECONDS = 1.0  # an idle worker thread ends after this long without work
+
+
+class _Worker(threading.Thread):
+    """A reusable daemon thread: starting a thread per delivery costs more than the app."""
+
+    def __init__(self, pool: _WorkerPool) -> None:
+        super().__init__(name="jobhook-inprocess-receiver", daemon=True)
+        self.pool = pool
+        self.jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                if self.pool.retire(self):
+                    return
+                continue  # taken from the idle list just now: a job is on its way
+            job()
+            del job
+            self.pool.rest(self)
+
+
+class _WorkerPool:
+    """Idle workers, reused; one still busy past its deadline is simply not idle."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None:
+            worker = _Worker(self)
+            worker.jobs.put(job)
+            worker.start()
+        else:
+            worker.jobs.put(job)
+
+    def rest(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    def retire(self, worker: _Worker) -> bool:
+        with self._lock:
+            if worker in self._idle:
+                self._idle.remove(worker)
+                return True
+            return False
+
+
+_POOL = _WorkerPool()
+
+
 def _status(status: str) -> tuple[int, str]:
     code, _, text = status.partition(" ")
     try:
@@ -133,11 +192,14 @@ class InProcessTransport:
     ) -> tuple[WSGIEnvironment, _SlowInput | None]:
         from werkzeug.test import EnvironBuilder
 
+        # Host and a true Content-Length are what the builder sets anyway: skipping them
+        # here saves a good part of the builder's time.
+        implied = {("host", "localhost"), ("content-length", str(len(request.body)))}
         builder = EnvironBuilder(
             path=request.target,
             base_url="http://localhost/",
             method=request.method,
-            headers=request.headers,
+            headers=[(k, v) for k, v in request.headers if (k.lower(), v) not in implied],
             data=request.body,
         )
         try:
@@ -145,6 +207,11 @@ class InProcessTransport:
         finally:
             builder.close()
         slow = None
+        # The builder drops a Content-Length it did not compute (an empty body's "0", or
+        # one overridden on purpose): the app sees what was sent.
+        length = next((v for k, v in request.headers if k.lower() == "content-length"), None)
+        if length is not None:
+            environ["CONTENT_LENGTH"] = length
         if request.hang_up_after is not None:
             cut = max(0, min(request.hang_up_after, len(request.body)))
             environ["wsgi.input"] = io.BufferedReader(_ShortInput(request.body[:cut]))
@@ -158,13 +225,8 @@ class InProcessTransport:
     def exchange(self, request: Request, *, deadline: float, max_body: int) -> Exchange:
         run = _Run()
         environ, slow = self.environ(request, deadline)
-        worker = threading.Thread(
-            target=_work,
-            args=(self.app, environ, run, max_body),
-            name="jobhook-inprocess-receiver",
-            daemon=True,
-        )
-        worker.start()
+        app = self.app
+        _POOL.submit(lambda: _work(app, environ, run, max_body))
         finished = run.done.wait(max(0.0, remaining(deadline)))
         if request.hang_up_after is not None:
             # The sender hung up, so the app's answer (if any) is never read; it was

@@ -122,12 +122,14 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"the value of header {name!r} contains a line break or NUL")
 
 
-def _merge(headers: list[tuple[str, str]], extra: Mapping[str, str | None]) -> None:
+def _merge(headers: dict[str, tuple[str, str]], extra: Mapping[str, str | None]) -> None:
+    """Merge ``extra`` into ``headers`` (lower-cased name -> (name, value)); None removes."""
     for name, value in extra.items():
-        headers[:] = [(n, v) for n, v in headers if n.lower() != name.lower()]
+        key = name.lower()
+        headers.pop(key, None)  # re-inserted last: the order follows the latest setting
         if value is not None:
             _check_header(name, value)
-            headers.append((name, value))
+            headers[key] = (name, value)
 
 
 class FakeSender:
@@ -309,24 +311,28 @@ class FakeSender:
             size, pause = send_rate
             if size < 1 or not (pause >= 0 and math.isfinite(pause)):
                 raise ValueError(f"send_rate must be (bytes >= 1, seconds >= 0), got {send_rate!r}")
-        merged: list[tuple[str, str]] = [
-            ("Host", self._host_header),
-            ("User-Agent", USER_AGENT),
-        ]
+        merged: dict[str, tuple[str, str]] = {
+            "host": ("Host", self._host_header),
+            "user-agent": ("User-Agent", USER_AGENT),
+        }
         if content_type is not None:
-            _merge(merged, {"Content-Type": content_type})
-        _merge(merged, {"Content-Length": str(len(data)), "Connection": "close"})
+            _check_header("Content-Type", content_type)
+            merged["content-type"] = ("Content-Type", content_type)
+        merged["content-length"] = ("Content-Length", str(len(data)))
+        merged["connection"] = ("Connection", "close")
         authorization = self.auth if auth is SENDER_DEFAULT else auth
         if authorization is not None:
-            _merge(merged, {"Authorization": authorization})
-        _merge(merged, self._headers)
+            _check_header("Authorization", authorization)
+            merged["authorization"] = ("Authorization", authorization)
+        if self._headers:
+            _merge(merged, self._headers)
         if headers:
             _merge(merged, headers)
         return Request(
             method=method,
             url=self.url,
             target=self._target,
-            headers=merged,
+            headers=list(merged.values()),
             body=data,
             hang_up_after=hang_up_after,
             send_rate=send_rate,
