@@ -43,6 +43,21 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
+def _auth_hint(report: ContractReport) -> str | None:
+    if report.auth is not None:
+        return None
+    refused = [
+        d for r in report if r.status.value in ("fail", "warn")
+        for d in r.deliveries if d.status_code in (401, 403)
+    ]
+    if not refused:
+        return None
+    return (
+        "hint: the receiver answered 401/403 to requests without Authorization; give the "
+        "value the platform is configured with (--auth VALUE, or auth=...)"
+    )
+
+
 def render_text(report: ContractReport, *, details: bool = True) -> str:
     """A table, one line per check, then the story of each failure and warning."""
     width = max((len(result.name) for result in report), default=0)
@@ -55,6 +70,9 @@ def render_text(report: ContractReport, *, details: bool = True) -> str:
             lines += ["", f"{_LABELS[result.status.value]} {result.name} ({result.level}): "
                           f"{result.protects}"]
             lines.append(_indent(result.details or result.reason))
+    hint = _auth_hint(report)
+    if hint:
+        lines += ["", hint]
     lines += [
         "",
         f"{report.summary()} in {report.elapsed:.2f} s (seed {report.seed}; "

@@ -490,6 +490,8 @@ def check_receiver(
             server = LiveServer(target).start()
             stack.callback(server.stop)
             url = _join_url(server.url, path)
+            # Bad options (an Authorization value with a line break...) fail here, once.
+            CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
 
         def make_context(check: Check) -> CheckContext:
             return CheckContext(

@@ -1,0 +1,211 @@
+"""`jobhook check`: the suite from a terminal; output formats, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from jobhook_testkit.cli import main
+from jobhook_testkit.contract import Level, check_names, get_check
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK_APP = "examples/flask_receiver/app.py:create_app"
+BROKEN_APP = "examples/broken_receiver/app.py:create_app"
+AUTH = "Bearer s3cret"
+
+
+@pytest.fixture(autouse=True)
+def _from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root (as README does); undo --app's sys.path change."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delenv("JOBHOOK_BREAK", raising=False)
+    monkeypatch.delenv("JOBHOOK_EXAMPLE_AUTH", raising=False)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_the_flask_example_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--app", FLASK_APP, "--path", "/hooks/jobs", "--auth", AUTH,
+                 "--seed", "3"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert out.startswith("jobhook check http://127.0.0.1:")
+    assert "(timeout 5 s, Authorization: Bearer [redacted], seed 3)" in out
+    assert "FAIL" not in out
+    assert "SKIP  processes-redelivery-once" in out  # no probe from a terminal
+    assert out.splitlines()[-1].startswith(f"{len(check_names()) - 1} passed, 1 skipped in ")
+    assert "--seed 3" in out.splitlines()[-1]
+    assert "s3cret" not in out + err
+
+
+# processes-redelivery-once needs a side-effect probe, which only the Python API and
+# ReceiverContract take (tests/wire and tests/plugin cover it).
+@pytest.mark.parametrize("name", [n for n in check_names() if get_check(n).needs != "probe"])
+def test_each_check_fails_through_the_cli_on_the_receiver_built_to_break_it(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBHOOK_BREAK", name)
+
+    code = main(["check", "--app", BROKEN_APP, "--path", "/hooks/jobs", "--auth", AUTH,
+                 "--timeout", "0.6", "--only", name])
+
+    out = capsys.readouterr().out
+    if get_check(name).level is Level.MUST:
+        assert code == 1
+        assert f"FAIL  {name}" in out
+        assert out.splitlines()[-1].startswith("0 passed, 1 failed (MUST)")
+    else:
+        assert code == 0  # SHOULD failures warn, they do not fail the run
+        assert f"WARN  {name}" in out
+        assert out.splitlines()[-1].startswith("0 passed, 1 warning (SHOULD)")
+    assert "  expected:  " in out
+
+
+def test_an_unreachable_url_exits_2_before_checking_anything(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    port = _closed_port()
+
+    code = main(["check", f"http://127.0.0.1:{port}/hooks/jobs", "--timeout", "1"])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert f"receiver unreachable at http://127.0.0.1:{port}/hooks/jobs" in err
+    assert "nothing was checked" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "give the receiver's URL or --app MODULE:ATTR (exactly one)"),
+        (["http://127.0.0.1:9/", "--app", FLASK_APP], "exactly one"),
+        (["--app", FLASK_APP, "--only", "acknowledges-everything"],
+         "unknown check name(s): acknowledges-everything; known checks: "),
+        (["--app", "examples/flask_receiver/nope.py:app"],
+         "--app: no such file: examples/flask_receiver/nope.py"),
+        (["--app", "no_such_module_here:app"], "no module named 'no_such_module_here'"),
+        (["--app", "examples/flask_receiver/app.py:missing"], "has no attribute 'missing'"),
+        (["--app", "examples/asgi_receiver/app.py:app"], "is an ASGI app"),
+        (["ftp://example.com/"], "target must be an http:// or https:// URL"),
+        (["--app", FLASK_APP, "--auth", "Bearer a\nb"], "Authorization"),
+    ],
+    ids=["no-target", "both-targets", "unknown-check", "no-file", "no-module", "no-attr",
+         "asgi-app", "bad-scheme", "bad-auth-value"],
+)
+def test_usage_errors_exit_2_with_one_clear_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", *argv])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_a_bad_timeout_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "http://127.0.0.1:9/", "--timeout", value]) == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBHOOK_BREAK", "rejects-empty-body")
+    code = main(["check", "--app", BROKEN_APP, "--path", "/hooks/jobs", "--format", "json",
+                 "--auth", AUTH, "--only", "rejects-empty-body", "acknowledges-success-report"])
+
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["passed"] is False
+    assert [c["name"] for c in data["checks"]] == [
+        "acknowledges-success-report", "rejects-empty-body"]
+    assert data["checks"][1]["status"] == "fail"
+    assert data["checks"][1]["deliveries"][0]["status_code"] == 500
+
+
+def test_junit_format_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBHOOK_BREAK", "rejects-get")
+    target = tmp_path / "jobhook.xml"
+    code = main(["check", "--app", BROKEN_APP, "--path", "/hooks/jobs", "--format", "junit",
+                 "--only", "rejects-get", "refuses-empty-authorization", "-o", str(target)])
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out == ""
+    assert f"report written to {target}" in err
+    suite = ET.parse(target).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", "1")
+
+
+def test_the_apps_own_output_goes_to_stderr_never_into_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "noisy_receiver_app.py").write_text(
+        "import sys\n"
+        "print('noise at import')\n"
+        "def app(environ, start_response):\n"
+        "    print('noise per request')\n"
+        "    environ['wsgi.input'].read(int(environ.get('CONTENT_LENGTH') or 0))\n"
+        "    start_response('204 No Content', [])\n"
+        "    return [b'']\n",
+        encoding="utf-8",
+    )
+
+    code = main(["check", "--app", f"{tmp_path / 'noisy_receiver_app.py'}:app", "--format",
+                 "json", "--only", "acknowledges-success-report"])
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out)["passed"] is True
+    assert "noise at import" in err
+    assert "noise per request" in err
+
+
+def test_list_names_every_check_with_its_level(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == check_names()
+    assert lines[0].startswith("MUST    acknowledges-success-report")
+
+
+@pytest.mark.slow
+def test_the_readme_command_in_a_real_process() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("JOBHOOK_BREAK",
+                                                            "JOBHOOK_EXAMPLE_AUTH")}
+    done = subprocess.run(
+        [sys.executable, "-m", "jobhook_testkit", "check", "--app", FLASK_APP,
+         "--path", "/hooks/jobs", "--auth", AUTH],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed, 1 skipped in " in done.stdout
+    assert "s3cret" not in done.stdout + done.stderr
+
+
+def test_forgetting_auth_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--app", FLASK_APP, "--path", "/hooks/jobs",
+                 "--only", "acknowledges-success-report"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "hint: the receiver answered 401/403 to requests without Authorization" in out
