@@ -36,7 +36,9 @@ def _body_text(body: object) -> str | None:
         try:
             return bytes(body).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ValueError(f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})")
+            raise ValueError(
+                f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
     if isinstance(body, str):
         return body
     raise ValueError(
