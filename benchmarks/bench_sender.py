@@ -25,7 +25,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -115,11 +115,8 @@ def raw_receiver(handle: Callable[[socket.socket], None]) -> Iterator[str]:
                 conn, _ = listener.accept()
             except TimeoutError:
                 continue
-            with conn:
-                try:
-                    handle(conn)
-                except OSError:
-                    pass
+            with conn, suppress(OSError):
+                handle(conn)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
