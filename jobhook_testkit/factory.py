@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import secrets
 import string
+from base64 import urlsafe_b64encode
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from random import Random
+from time import gmtime, strftime
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._edge_cases import EdgeCase, edge_case, edge_case_names, edge_cases
@@ -44,8 +46,8 @@ FIELDS = (
     "id", "type", "status", "created_at", "updated_at", "total_operations",
     "total_succeeded", "total_failed", "definition_id", "definition_name",
 )
-_URLSAFE = string.ascii_letters + string.digits + "-_"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_YEAR_10000 = 253_402_300_800  # seconds since the epoch
 # Jobs created between 2019-01-01 and 2026-07-01 (microseconds since the epoch).
 _CREATED_RANGE = (1_546_300_800_000_000, 1_782_864_000_000_000)
 _UNITS = {0: 1_000_000, 3: 1_000, 6: 1}  # fractional digits -> microseconds per unit
@@ -105,16 +107,20 @@ def _language(locale: str | None) -> str:
 
 def _new_id(rng: Random) -> str:
     """A 20-character URL-safe id starting with a letter, like the platform's."""
+    # 120 random bits in URL-safe base64 are 20 uniform characters of [A-Za-z0-9-_].
+    text = urlsafe_b64encode(rng.getrandbits(120).to_bytes(15, "big")).decode("ascii")
     first = "A" if rng.random() < 0.9 else rng.choice(string.ascii_letters)
-    return first + "".join(rng.choices(_URLSAFE, k=19))
+    return first + text[1:]
 
 
 def _format_time(micros: int, digits: int) -> str:
     """RFC 3339 UTC with 0, 3 or 6 fractional digits (0 also when the fraction is zero)."""
-    moment = _EPOCH + timedelta(microseconds=micros)
-    text = (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
-            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}")
-    fraction = moment.microsecond
+    seconds, fraction = divmod(micros, 1_000_000)
+    if 0 <= seconds < _YEAR_10000:
+        text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(seconds))
+    else:  # before 1970 (only from a caller's override): gmtime is not portable there
+        moment = _EPOCH + timedelta(seconds=seconds)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if digits == 3:
         fraction //= 1000
     if digits == 0 or fraction == 0:
@@ -273,7 +279,7 @@ class _Builder:
             return _new_id(rng), self._name(job_type)
         pool = self._pool[job_type]
         # Reuse grows likelier as the pool fills: new definitions first, then repeats.
-        if pool and rng.random() < 0.6 * len(pool) / _POOL_SIZE:
+        if pool and rng.random() < 0.9 * len(pool) / _POOL_SIZE:
             return rng.choice(pool)
         definition = (_new_id(rng), self._name(job_type))
         if len(pool) >= _POOL_SIZE:
