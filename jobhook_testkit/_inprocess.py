@@ -86,7 +86,7 @@ class _Run:
         self.status: str | None = None
         self.headers: dict[str, str] = {}
         self.body = bytearray()
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.trace = ""
 
 
@@ -172,7 +172,7 @@ def _work(app: WSGIApplication, environ: WSGIEnvironment, run: _Run, max_body: i
             close = getattr(app_iter, "close", None)
             if close is not None:
                 close()
-    except Exception as exc:
+    except BaseException as exc:  # whatever the app raises is the receiver's answer
         with run.lock:
             run.error = exc
             run.trace = traceback.format_exc()

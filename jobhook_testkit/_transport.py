@@ -7,6 +7,7 @@ the public :class:`~jobhook_testkit.delivery.Delivery`.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -71,9 +72,11 @@ def answered(
 
 
 def describe_error(exc: BaseException) -> str:
-    """An OS or TLS error in words, without a Python repr."""
-    text = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+    """An OS or TLS error in words, without a Python repr or OpenSSL's source location."""
     verify = getattr(exc, "verify_message", None)
     if verify:
-        text = f"{text}: {verify}"
-    return str(text) or type(exc).__name__
+        return str(verify)
+    text = getattr(exc, "strerror", None) or str(exc)
+    text = re.sub(r"^\[[A-Z]+: [A-Z0-9_]+\] ", "", str(text))
+    text = re.sub(r" \(_ssl\.c:\d+\)$", "", text)
+    return text or type(exc).__name__

@@ -192,7 +192,7 @@ class WireTransport:
             if self.ssl_context is not None:
                 progress.phase = "tls"
                 sock = self._handshake(sock, deadline)
-            hung_up = self._send_request(sock, request, deadline, progress)
+            hung_up = self._send_request(sock, request, deadline, max_body, progress)
             if hung_up is not None:
                 return hung_up
             progress.phase = "status"
@@ -247,7 +247,12 @@ class WireTransport:
         return tls
 
     def _send_request(
-        self, sock: socket.socket, request: Request, deadline: float, progress: _Progress
+        self,
+        sock: socket.socket,
+        request: Request,
+        deadline: float,
+        max_body: int,
+        progress: _Progress,
     ) -> Exchange | None:
         """Send the request (or the fault asked for); an Exchange if it ends the attempt."""
         head = f"{request.method} {request.target} HTTP/1.1\r\n"
@@ -286,7 +291,7 @@ class WireTransport:
             # closed: what it said is worth more than the broken pipe.
             progress.phase = "status"
             try:
-                return self._read_answer(_Reader(sock, deadline), request, 65536, progress)
+                return self._read_answer(_Reader(sock, deadline), request, max_body, progress)
             except (_Closed, _Malformed, OSError):
                 return progress.exchange(
                     Outcome.CONNECTION_FAILED,
@@ -308,12 +313,17 @@ class WireTransport:
                 raise _Malformed(f"status line {lines[0][:80]!r}")
             code = int(match.group(1))
             headers: dict[str, str] = {}
+            last = ""
             for raw in lines[1:]:
+                if raw[:1] in (b" ", b"\t") and last:  # obsolete line folding: continues
+                    headers[last] += " " + raw.decode("latin-1").strip()
+                    continue
                 name, sep, value = raw.decode("latin-1").partition(":")
                 if not sep or not name or name != name.strip():
                     raise _Malformed(f"header line {raw[:80]!r}")
                 value = value.strip()
                 headers[name] = f"{headers[name]}, {value}" if name in headers else value
+                last = name
             if 100 <= code < 200:
                 continue  # an interim answer (100 Continue, 103 Early Hints): wait for the real one
             break

@@ -200,6 +200,10 @@ class FakeSender:
         except ValueError:
             raise ValueError(f"invalid port in {url!r}") from None
         host = parts.hostname
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise ValueError(f"invalid host name in {url!r}") from None
         shown_host = f"[{host}]" if ":" in host else host
         default_port = port == (443 if parts.scheme == "https" else 80)
         self._host_header = shown_host if default_port else f"{shown_host}:{port}"
@@ -299,6 +303,11 @@ class FakeSender:
             if encoding != "compact":
                 raise ValueError("encoding applies to a report; a body is sent as given")
             data = bytes(body)
+        elif report is not None and not isinstance(report, Mapping):
+            raise TypeError(
+                f"report must be a mapping (a JSON object), got {type(report).__name__}; "
+                "use body= to send anything else"
+            )
         else:
             data = encode_report(_default_report() if report is None else report, encoding)
         if not _TOKEN.fullmatch(method):

@@ -179,8 +179,14 @@ def serve_wsgi(
     server = LiveServer(app, host=host, port=port, ssl_context=ssl_context).start()
     try:
         yield server
-    except BaseException:
+    except BaseException as exc:
         server.stop()
+        if server.errors:  # often the cause of the block's failure: say so
+            first = server.errors[0]
+            exc.add_note(
+                f"the served app raised {len(server.errors)} exception(s), the first: "
+                f"{type(first).__name__}: {first} (see server.errors)"
+            )
         raise
     server.stop()
     server.raise_errors()

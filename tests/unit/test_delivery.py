@@ -165,3 +165,13 @@ def test_sender_repr_redacts_the_authorization() -> None:
     assert "s3cret" not in text
     assert "Bearer [redacted]" in text
     assert "http://127.0.0.1:8080/hooks" in text
+
+
+def test_report_must_be_a_mapping() -> None:
+    with pytest.raises(TypeError, match="use body= to send anything else"):
+        FakeSender("http://127.0.0.1:1/").deliver(["not", "a", "report"])  # type: ignore[arg-type]
+
+
+def test_invalid_host_name_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="invalid host name"):
+        FakeSender("http://" + "a" * 64 + ".example/")

@@ -173,3 +173,21 @@ def test_slow_body_past_the_deadline_reaches_the_app_cut_short() -> None:
 def test_path_must_be_absolute() -> None:
     with pytest.raises(ValueError, match="must start with '/'"):
         FakeSender(Echo(), path="hooks")
+
+
+def test_app_that_exits_is_a_500_not_a_crash() -> None:
+    def exits(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        raise SystemExit(3)
+
+    delivery = FakeSender(exits).deliver(REPORT)
+    assert delivery.status_code == 500
+    assert "SystemExit" in delivery.reason
+
+
+def test_app_that_never_starts_the_response_is_a_500() -> None:
+    def silent(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return []
+
+    delivery = FakeSender(silent).deliver(REPORT)
+    assert delivery.outcome is Outcome.REJECTED
+    assert delivery.status_code == 500

@@ -297,3 +297,41 @@ def test_receiver_that_never_reads_the_body_cannot_hold_the_sender() -> None:
     assert delivery.outcome is Outcome.TIMED_OUT
     assert "did not take the whole request" in delivery.reason
     assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+
+
+def test_https_receiver_that_never_completes_the_handshake_is_timed_out() -> None:
+    def mute(conn: socket.socket, stop: threading.Event) -> None:
+        stop.wait(10)  # takes the TCP connection, never says a TLS word
+
+    with hostile(mute) as server:
+        url = server.url.replace("http://", "https://")
+        delivery = FakeSender(url, timeout=TIMEOUT, verify=False).deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert "TLS handshake did not finish" in delivery.reason
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+
+
+def test_repeated_and_folded_headers_are_read() -> None:
+    behaviour = answer(
+        b"200 OK", extra=b"X-Seen: a\r\nX-Seen: b\r\nX-Long: first\r\n  second\r\n"
+    )
+    with hostile(behaviour) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.response_headers["X-Seen"] == "a, b"
+    assert delivery.response_headers["X-Long"] == "first second"
+
+
+def test_headers_that_never_end_are_refused() -> None:
+    def endless(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for n in range(10_000):
+            if stop.is_set():
+                return
+            conn.sendall(b"X-Filler-%d: %s\r\n" % (n, b"f" * 100))
+
+    with hostile(endless) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert "no end of headers" in delivery.reason

@@ -132,3 +132,15 @@ def test_start_twice_is_refused() -> None:
     finally:
         server.stop()
     server.stop()  # stopping a stopped server is harmless
+
+
+def test_a_failing_block_is_told_about_the_app_errors() -> None:
+    def exercise() -> None:
+        with serve_wsgi(broken) as server:
+            assert FakeSender(server.url).deliver().acknowledged
+
+    with pytest.raises(AssertionError) as caught:
+        exercise()
+    assert "the served app raised 1 exception(s), the first: KeyError" in "".join(
+        caught.value.__notes__
+    )
