@@ -121,6 +121,10 @@ def _run_seed(request: pytest.FixtureRequest) -> int:
     return derive_seed(seed, request.node.nodeid)
 
 
+def _is_check_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    return excinfo.errisinstance(ContractCheckFailed)
+
+
 class ReceiverContract:
     """Base class: subclass it (name starting with ``Test``) to get one test per check.
 
@@ -206,7 +210,9 @@ class ReceiverContract:
 
     def test_contract(self, jobhook_check: str, jobhook_contract_target: _Target) -> None:
         """One conformance check against this class's receiver (see the check's name)."""
-        __tracebackhide__ = True
+        # Hide this frame for a failed check (its message is the story); keep it for skips
+        # so pytest reports where they come from.
+        __tracebackhide__ = _is_check_failure
         cls = type(self)
         target = jobhook_contract_target
         if jobhook_check == MISCONFIGURED:

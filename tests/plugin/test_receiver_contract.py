@@ -1,0 +1,209 @@
+"""ReceiverContract: subclassing it yields one test per check, through pytest itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from jobhook_testkit.contract import Level, check_names, get_check
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+HEADER = f"""
+import sys
+sys.path.insert(0, {str(EXAMPLES)!r})
+from broken_receiver.app import create_app
+from jobhook_testkit.receiver_contract import ReceiverContract
+"""
+
+
+def _run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_hook=HEADER + source)
+    # Hypothesis' plugin costs ~0.7 s per in-process run and plays no part here. The inner
+    # run inherits this suite's "error" warning filter; users see SHOULD warnings as such.
+    return pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider",
+                              "-W", "default::jobhook_testkit.contract.ContractWarning", *args)
+
+
+def test_a_correct_receiver_gets_one_passing_test_per_check(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+APP = create_app([])
+
+class TestJobHook(ReceiverContract):
+    app = APP
+    path = "/hooks/jobs"
+    auth = "Bearer s3cret"
+    timeout = 2
+
+    def probe(self, report):
+        return APP.times_processed(report["id"])
+""", "-v")
+
+    result.assert_outcomes(passed=len(check_names()))
+    for name in check_names():
+        result.stdout.fnmatch_lines(
+            [f"*test_hook.py::TestJobHook::test_contract[[]{name}[]] PASSED*"]
+        )
+
+
+def test_each_check_fails_through_the_base_class_on_the_receiver_built_to_break_it(
+    pytester: pytest.Pytester,
+) -> None:
+    classes = "".join(
+        f"""
+APP_{i} = create_app([{name!r}], delay=0.35)
+
+class TestBreaks{i}(ReceiverContract):
+    app = APP_{i}
+    path = "/hooks/jobs"
+    auth = "Bearer s3cret"
+    timeout = 0.6
+    only = [{name!r}]
+
+    def probe(self, report):
+        return APP_{i}.times_processed(report["id"])
+"""
+        for i, name in enumerate(check_names())
+    )
+    result = _run(pytester, classes, "-rfE")
+
+    must = [n for n in check_names() if get_check(n).level is Level.MUST]
+    should = [n for n in check_names() if get_check(n).level is Level.SHOULD]
+    result.assert_outcomes(failed=len(must), passed=len(should), warnings=len(should))
+    out = result.stdout.str()
+    for i, name in enumerate(check_names()):
+        failed = f"FAILED test_hook.py::TestBreaks{i}::test_contract[{name}]"
+        assert (failed in out) == (name in must), name
+    for name in should:
+        assert f"ContractWarning: {name} (SHOULD):" in out, name
+
+
+def test_a_failure_reads_sent_received_expected_and_says_how_to_replay(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, """
+class TestJobHook(ReceiverContract):
+    app = create_app(["refuses-wrong-credential"])
+    path = "/hooks/jobs"
+    auth = "Bearer s3cret"
+    only = ["refuses-wrong-credential"]
+""")
+
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "ContractCheckFailed: refuses-wrong-credential (MUST): a report with the right " \
+           "scheme and a wrong credential: accepted it with 204" in out
+    assert "protects against: Checking only the scheme" in out
+    for line in ("  sent:      POST http://127.0.0.1:", "  received:  204 NO CONTENT",
+                 "  expected:  401 or 403"):
+        assert line in out
+    assert "Authorization: Bearer [redacted]" in out
+    assert "s3cret" not in out
+    assert re.search(r"replay: pytest --jobhook-seed=\d+ 'test_hook.py::TestJobHook::"
+                     r"test_contract\[refuses-wrong-credential\]'", out)
+    # The check's own frames stay out of the way: the message is the story.
+    assert "_checks.py" not in out
+
+
+def test_should_warnings_can_be_made_errors_by_the_user(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+class TestJobHook(ReceiverContract):
+    app = create_app(["rejects-get"])
+    path = "/hooks/jobs"
+    only = ["rejects-get"]
+""", "-W", "error::jobhook_testkit.contract.ContractWarning")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ContractWarning: rejects-get (SHOULD): a GET: accepted it*"])
+
+
+def test_an_unreachable_url_fails_once_and_skips_the_rest(pytester: pytest.Pytester) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = _run(pytester, f"""
+class TestJobHook(ReceiverContract):
+    url = "http://127.0.0.1:{port}"
+    path = "/hooks/jobs"
+    timeout = 1
+""", "-rfs")
+
+    result.assert_outcomes(failed=1, skipped=len(check_names()))
+    out = result.stdout.str()
+    assert "FAILED test_hook.py::TestJobHook::test_contract[receiver-reachable]" in out
+    assert f"receiver unreachable at http://127.0.0.1:{port}/hooks/jobs" in out
+    assert "Nothing was checked: start the receiver" in out
+    assert "Traceback" not in out
+    assert re.search(rf"SKIPPED \[{len(check_names())}\] .*: receiver unreachable at ", out)
+
+
+def test_a_reachable_url_is_checked_like_an_app(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+import pytest
+from jobhook_testkit.server import LiveServer
+
+SERVER = LiveServer(create_app([], auth=None)).start()
+
+class TestJobHook(ReceiverContract):
+    url = SERVER.url
+    path = "/hooks/jobs"
+    only = ["acknowledges-success-report", "rejects-get"]
+
+def teardown_module():
+    SERVER.stop()
+""", "-v")
+
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_contract[[]receiver-reachable[]] PASSED*"])
+
+
+def test_checks_that_cannot_apply_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+class TestJobHook(ReceiverContract):
+    app = staticmethod(lambda: create_app([], auth=None))   # a zero-argument factory
+    path = "/hooks/jobs"
+    only = ["refuses-missing-authorization", "processes-redelivery-once",
+            "acknowledges-success-report"]
+""", "-rs")
+
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["SKIPPED*no Authorization value configured*"])
+    result.stdout.fnmatch_lines(["SKIPPED*no side-effect probe configured*"])
+
+
+def test_skip_checks_leaves_checks_out(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+class TestJobHook(ReceiverContract):
+    app = create_app([], auth=None)
+    path = "/hooks/jobs"
+    skip_checks = [n for n in __import__("jobhook_testkit.contract").contract.check_names()
+                   if n != "rejects-get"]
+""", "--co", "-q")
+
+    result.stdout.fnmatch_lines(["test_hook.py::TestJobHook::test_contract[[]rejects-get[]]",
+                                 "1 test collected*"])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("path = '/hooks/jobs'", "TestJobHook sets neither 'app' nor 'url'"),
+        ("app = create_app([])\n    url = 'http://127.0.0.1:9'", "sets both 'app' and 'url'"),
+        ("app = create_app([])\n    only = ['no-such-check']", "names unknown checks"),
+    ],
+    ids=["neither", "both", "unknown-check"],
+)
+def test_a_misconfigured_class_fails_once_saying_what_to_do(
+    pytester: pytest.Pytester, body: str, message: str
+) -> None:
+    result = _run(pytester, f"""
+class TestJobHook(ReceiverContract):
+    {body}
+""")
+
+    result.assert_outcomes(failed=1)
+    assert message in result.stdout.str()
