@@ -6,11 +6,14 @@ and ReceiverContract, which turns the whole conformance suite into one test per 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jobhook_testkit.assertions import assert_acknowledged, assert_rejected
+from jobhook_testkit.factory import EdgeCase, JobReportFactory
 from jobhook_testkit.receiver_contract import ReceiverContract
+from jobhook_testkit.sender import SenderFactory
+from jobhook_testkit.server import LiveServer
 
 from .app import HOOK_PATH, ReportStore, create_app
 
@@ -18,7 +21,7 @@ AUTH = "Bearer s3cret"
 
 
 def test_acknowledges_a_report_and_processes_it(
-    jobhook_sender: Any, job_report: dict[str, Any]
+    jobhook_sender: SenderFactory, job_report: dict[str, Any]
 ) -> None:
     store = ReportStore()
     sender = jobhook_sender(create_app(auth=AUTH, store=store), path=HOOK_PATH, auth=AUTH)
@@ -29,21 +32,27 @@ def test_acknowledges_a_report_and_processes_it(
     assert store.times_processed(job_report["id"]) == 1
 
 
-def test_every_edge_case_is_acknowledged(jobhook_sender: Any, jobhook_edge_case: Any) -> None:
+def test_every_edge_case_is_acknowledged(
+    jobhook_sender: SenderFactory, jobhook_edge_case: EdgeCase
+) -> None:
     _name, report = jobhook_edge_case
     sender = jobhook_sender(create_app(auth=None), path=HOOK_PATH)
 
     assert_acknowledged(sender.deliver(report))
 
 
-def test_a_wrong_credential_is_refused(jobhook_sender: Any, job_report: dict[str, Any]) -> None:
+def test_a_wrong_credential_is_refused(
+    jobhook_sender: SenderFactory, job_report: dict[str, Any]
+) -> None:
     sender = jobhook_sender(create_app(auth=AUTH), path=HOOK_PATH, auth="Bearer s3cres")
 
     assert_rejected(sender.deliver(job_report), statuses={401})
 
 
 def test_several_jobs_ending_at_once_over_a_socket(
-    live_receiver: Any, jobhook_sender: Any, job_report_factory: Any
+    live_receiver: Callable[[Any], LiveServer],
+    jobhook_sender: SenderFactory,
+    job_report_factory: JobReportFactory,
 ) -> None:
     store = ReportStore()
     server = live_receiver(create_app(auth=AUTH, store=store))
