@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import pytest
 
+from jobhook_testkit._plugin_sender import _parse_timeout
 from jobhook_testkit.sender import SenderFactory
 from jobhook_testkit.server import LiveServer
 
@@ -70,47 +72,75 @@ def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_timeout_comes_from_the_ini(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("text", ["soon", "0", "-1", "inf", "nan"])
+def test_bad_ini_timeout_is_a_usage_error(text: str) -> None:
+    with pytest.raises(pytest.UsageError, match="jobhook_timeout: expected a positive number"):
+        _parse_timeout(text)
+
+
+def test_ini_timeout_parses() -> None:
+    assert _parse_timeout(" 2.5 ") == 2.5
+
+
+# One inner pytest run covers the ini default, the report section and live_receiver's
+# session life: each inner run costs over a second of plugin loading.
+INNER_TESTS = """
+PORTS = {ports!r}
+
+
+def reject(environ, start_response):
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"down for maintenance"]
+
+
+def broken(environ, start_response):
+    raise KeyError("definition_name")
+
+
+def note_port(server):
+    with open(PORTS, "a") as ports:
+        ports.write(f"{{server.port}}\\n")
+
+
+def test_timeout(jobhook_sender):
+    assert jobhook_sender("http://127.0.0.1:9/").timeout == 0.25
+    assert jobhook_sender("http://127.0.0.1:9/", timeout=2).timeout == 2
+
+
+def test_hook(jobhook_sender):
+    sender = jobhook_sender(reject, path="/hooks/jobs", auth="Bearer s3cret-value")
+    for _ in range(4):
+        delivery = sender.deliver()
+    assert delivery.acknowledged, delivery
+
+
+def test_passes_with_deliveries(jobhook_sender):
+    jobhook_sender(reject).deliver()
+
+
+def test_broken(live_receiver, jobhook_sender):
+    server = live_receiver(broken)
+    note_port(server)
+    assert jobhook_sender(server.url).deliver().status_code == 500
+
+
+def test_same_server_later(live_receiver, jobhook_sender):
+    server = live_receiver(broken)
+    note_port(server)
+    jobhook_sender(server.url).deliver()
+    server.errors.clear()  # on purpose: nothing is raised
+"""
+
+
+def test_fixtures_in_a_pytest_run(pytester: pytest.Pytester) -> None:
+    ports = pytester.path / "ports.txt"
     pytester.makeini("[pytest]\njobhook_timeout = 0.25\n")
-    pytester.makepyfile(
-        """
-        def test_timeout(jobhook_sender):
-            assert jobhook_sender("http://127.0.0.1:9/").timeout == 0.25
-            assert jobhook_sender("http://127.0.0.1:9/", timeout=2).timeout == 2
-        """
-    )
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.makepyfile(test_inner=INNER_TESTS.format(ports=str(ports)))
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=4, failed=1, errors=1)
+    output = result.stdout.str()
 
-
-def test_bad_ini_timeout_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\njobhook_timeout = soon\n")
-    pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*jobhook_timeout: expected a positive number*'soon'*"])
-
-
-def test_failing_test_report_shows_the_last_deliveries_redacted(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
-        """
-        def reject(environ, start_response):
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"down for maintenance"]
-
-        def test_hook(jobhook_sender):
-            sender = jobhook_sender(reject, path="/hooks/jobs", auth="Bearer s3cret-value")
-            for _ in range(4):
-                delivery = sender.deliver()
-            assert delivery.acknowledged, delivery
-
-        def test_passes(jobhook_sender):
-            jobhook_sender(reject).deliver()
-        """
-    )
-    result = pytester.runpytest()
-    result.assert_outcomes(failed=1, passed=1)
+    # A failing test's report shows its last deliveries, redacted; passing ones show none.
     result.stdout.fnmatch_lines(
         [
             "*- jobhook deliveries -*",
@@ -119,45 +149,21 @@ def test_failing_test_report_shows_the_last_deliveries_redacted(
             "*sent:      POST http://localhost/hooks/jobs  ("
             "* bytes, Authorization: Bearer ?redacted?)",
             "*received:  503 Service Unavailable after *'down for maintenance'",
+            "*expected:  a 2xx answer within 0.25 s (the configured timeout)",
         ]
     )
-    output = result.stdout.str()
-    assert output.count("- jobhook deliveries -") == 1
-    section = output.split("- jobhook deliveries -")[1].split("short test summary")[0]
-    assert "s3cret-value" not in section  # (the test's own source, shown above it, has it)
+    for section in output.split("- jobhook deliveries -")[1:]:
+        section = re.split(r"\n(?:_{3,}|={3,})", section)[0]
+        assert "s3cret-value" not in section  # (the test source, shown above it, has it)
     assert "AssertionError: <Delivery rejected after " in output
 
-
-def test_app_errors_fail_the_test_and_servers_stop_at_session_end(
-    pytester: pytest.Pytester,
-) -> None:
-    ports = pytester.path / "ports.txt"
-    pytester.makepyfile(
-        f"""
-        PORTS = {str(ports)!r}
-
-        def broken(environ, start_response):
-            raise KeyError("definition_name")
-
-        def test_broken(live_receiver, jobhook_sender):
-            server = live_receiver(broken)
-            with open(PORTS, "a") as ports:
-                ports.write(f"{{server.port}}\\n")
-            assert jobhook_sender(server.url).deliver().status_code == 500
-
-        def test_same_server_later(live_receiver, jobhook_sender):
-            server = live_receiver(broken)
-            with open(PORTS, "a") as ports:
-                ports.write(f"{{server.port}}\\n")
-            jobhook_sender(server.url).deliver()
-            server.errors.clear()  # on purpose: nothing is raised
-        """
-    )
-    result = pytester.runpytest()
-    result.assert_outcomes(passed=2, errors=1)
+    # The app's exception fails the test that provoked it, at teardown.
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_broken*", "*KeyError*"])
+    assert output.count("- jobhook deliveries -") == 2  # test_hook, test_broken's teardown
+
+    # One server per app for the session, stopped when the session ends.
     first, second = ports.read_text().split()
     assert first == second
     with socket.socket() as probe:
         probe.settimeout(1)
-        assert probe.connect_ex(("127.0.0.1", int(first))) != 0  # stopped with the session
+        assert probe.connect_ex(("127.0.0.1", int(first))) != 0
