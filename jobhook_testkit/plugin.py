@@ -12,9 +12,9 @@ sub-plugins call :func:`jobhook_seed` and :func:`jobhook_test_seed` for the same
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import os
 from collections.abc import Generator
+from random import Random
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -74,7 +74,7 @@ def _resolve_seed(config: pytest.Config) -> int:
             return _parse_seed(ini)
         except ValueError as exc:
             raise pytest.UsageError(f"ini option jobhook_seed: {exc}") from None
-    return secrets.randbits(32)
+    return int.from_bytes(os.urandom(4), "big")
 
 
 class _XdistHooks:
@@ -106,9 +106,12 @@ def jobhook_seed(config: pytest.Config) -> int:
 
 
 def derive_seed(seed: int, nodeid: str) -> int:
-    """A per-test seed from the run seed and a test's node id (stable across runs)."""
-    digest = hashlib.blake2b(f"{seed}\x00{nodeid}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
+    """A per-test seed from the run seed and a test's node id (stable across runs).
+
+    ``Random(str)`` hashes the whole string (SHA-512), and ``random()`` after a given
+    seed is the sequence Python promises to keep across versions; no hashlib import.
+    """
+    return int(Random(f"{seed}\x00{nodeid}").random() * 2**53)
 
 
 def jobhook_test_seed(request: pytest.FixtureRequest) -> int:
