@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jobhook_testkit._inprocess import InProcessTransport, is_wsgi_app
 from jobhook_testkit._redact import redact_authorization
@@ -47,6 +47,7 @@ USER_AGENT = "jobhook-testkit (fake ReachFive End Job Notification sender)"
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]")
+_URL_SAFE = "/%:@!$&'()*+,;=-._~"  # kept as they are; anything else is percent-encoded
 
 
 class _Default(enum.Enum):
@@ -120,6 +121,13 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"invalid header name {name!r}")
     if _BAD_VALUE.search(value):
         raise ValueError(f"the value of header {name!r} contains a line break or NUL")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"the value of header {name!r} has characters HTTP headers cannot carry "
+            "(only Latin-1 is allowed)"
+        ) from None
 
 
 def _merge(headers: dict[str, tuple[str, str]], extra: Mapping[str, str | None]) -> None:
@@ -207,7 +215,9 @@ class FakeSender:
         shown_host = f"[{host}]" if ":" in host else host
         default_port = port == (443 if parts.scheme == "https" else 80)
         self._host_header = shown_host if default_port else f"{shown_host}:{port}"
-        self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = quote(parts.path or "/", safe=_URL_SAFE)  # é in a path: sent as %C3%A9
+        query = quote(parts.query, safe=_URL_SAFE + "?")
+        self._target = path + (f"?{query}" if query else "")
         self.url = f"{parts.scheme}://{self._host_header}{self._target}"
         # A CA file is checked even for http, so a typo in it is found before it matters.
         use_tls = parts.scheme == "https" or isinstance(verify, str)

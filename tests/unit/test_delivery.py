@@ -129,6 +129,7 @@ def test_unknown_encoding_and_unencodable_report_are_clear_errors() -> None:
         ("http://127.0.0.1/", {"timeout": float("inf")}, "positive number"),
         ("http://127.0.0.1/", {"auth": "Bearer a\r\nX-Evil: 1"}, "line break"),
         ("http://127.0.0.1/", {"headers": {"Bad Name": "x"}}, "invalid header name"),
+        ("http://127.0.0.1/", {"auth": "Bearer ✓"}, "only Latin-1"),
         ("http://127.0.0.1/", {"max_body": -1}, "max_body"),
     ],
 )

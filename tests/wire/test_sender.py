@@ -193,3 +193,12 @@ def test_deliver_many_runs_concurrently_and_keeps_order() -> None:
     assert [json.loads(d.request.body)["id"] for d in deliveries] == [r["id"] for r in reports]
     assert all(d.acknowledged for d in deliveries)
     assert receiver.max_in_flight > 1
+
+
+def test_non_ascii_url_path_is_percent_encoded() -> None:
+    receiver = Receiver()
+    with serve_wsgi(receiver) as server:
+        delivery = FakeSender(server.url + "/hooks/é?tenant=ü x").deliver(REPORT)
+    assert delivery.acknowledged, delivery
+    assert delivery.request.url.endswith("/hooks/%C3%A9?tenant=%C3%BC%20x")
+    assert receiver.seen[0]["path"] == "/hooks/é?tenant=%C3%BC%20x"
