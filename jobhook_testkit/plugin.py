@@ -180,7 +180,7 @@ def job_report_schema() -> dict[str, Any]:
 
 @pytest.fixture(params=edge_case_names(), ids=edge_case_names())
 def jobhook_edge_case(request: pytest.FixtureRequest) -> EdgeCase:
-    """One named edge case per test run: the test runs once per case, id = case name.
+    """A named, schema-valid edge-case report: the test runs once per case (id = its name).
 
     Unpacks as ``name, report = jobhook_edge_case``; ``.why`` says what it breaks. The
     payload is schema-valid and fresh for each test.

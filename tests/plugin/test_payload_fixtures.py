@@ -147,7 +147,7 @@ def test_fixtures_listing_shows_a_standalone_first_paragraph(pytester: pytest.Py
         assert lines[header + 2].strip() == "" or lines[header + 2].startswith(" " * 4)
     text = "\n".join(lines)
     assert "A realistic, schema-valid job report, new for each test" in text
-    assert "One named edge case per test run" in text
+    assert "A named, schema-valid edge-case report: the test runs once per case" in text
 
 
 def test_fixtures_work_with_fakers_own_plugin_disabled(pytester: pytest.Pytester) -> None:
