@@ -199,3 +199,23 @@ def test_real_subprocess_without_faker(
     assert "heavy: []" in result.stdout
     assert "s3cret-cli-token" not in result.stdout + result.stderr
     assert len(app.seen) == 1
+
+
+def test_https_with_cacert_and_insecure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_wsgi(Receiver(), ssl_context=context) as server:
+        assert main(["send", server.url, "--seed", "1", "--cacert", str(ca_file)]) == 0
+        assert main(["send", server.url, "--seed", "1", "--insecure"]) == 0
+        capsys.readouterr()
+        assert main(["send", server.url, "--seed", "1"]) == 1
+    assert "certificate verification failed" in capsys.readouterr().out
