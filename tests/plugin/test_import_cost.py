@@ -47,51 +47,32 @@ def test_importing_the_plugin_imports_nothing_heavy() -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_collecting_a_suite_imports_nothing_heavy_without_fakers_plugin(
+def test_a_run_without_fakers_plugin_imports_faker_only_when_a_test_needs_it(
     pytester: pytest.Pytester,
 ) -> None:
     # A fresh interpreter, with every sub-plugin jobhook registers, as a user runs it.
     pytester.makeconftest(REPORT_HEAVY)
     pytester.makepyfile(
-        """
+        test_1_light="""
+        import sys
+
         def test_plain():
             pass
 
-        def test_edges(jobhook_edge_case):
-            pass
-        """
-    )
-    result = pytester.runpytest_subprocess(
-        "-p", "no:faker", "-p", "no:hypothesispytest", "--co", "-s", timeout=60
-    )
-    assert result.ret == pytest.ExitCode.OK
-    assert _heavy_modules(result, "COLLECTION") == []
-    assert _heavy_modules(result, "END") == []
-
-
-def test_fixtures_import_faker_only_when_a_name_needs_it(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(REPORT_HEAVY)
-    pytester.makepyfile(
-        """
         def test_edges(jobhook_edge_case, job_report_schema):
             assert jobhook_edge_case.payload and job_report_schema
-        """
-    )
-    result = pytester.runpytest_subprocess(
-        "-p", "no:faker", "-p", "no:hypothesispytest", "-s", timeout=60
-    )
-    result.assert_outcomes(passed=len(edge_case_names()))
-    assert _heavy_modules(result, "END") == []
-
-    pytester.makepyfile(
-        test_factory="""
-        def test_many(job_report_factory):
+            assert "faker" not in sys.modules
+        """,
+        test_2_factory="""
+        def test_factory(job_report_factory):
             assert len(job_report_factory.build_batch(50)) == 50
-            assert job_report_factory.faker.company()
-        """
+            assert job_report_factory.faker.company()  # Faker works without its plugin
+        """,
     )
     result = pytester.runpytest_subprocess(
-        "-p", "no:faker", "-p", "no:hypothesispytest", "-s", "test_factory.py", timeout=60
+        "-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:anyio",
+        "-s", timeout=60,
     )
-    result.assert_outcomes(passed=1)
-    assert "faker" in _heavy_modules(result, "END")  # and it worked without Faker's plugin
+    result.assert_outcomes(passed=2 + len(edge_case_names()))
+    assert _heavy_modules(result, "COLLECTION") == []
+    assert "faker" in _heavy_modules(result, "END")

@@ -40,9 +40,12 @@ def test_delta(request, job_report_factory):
 """
 
 
+# Plugins that play no part here but cost ~1 s per fresh process (Hypothesis' most).
+UNRELATED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:anyio")
+
+
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # Hypothesis' plugin costs ~0.7 s per in-process run and plays no part here.
-    return pytester.runpytest("-p", "no:hypothesispytest", *args)
+    return pytester.runpytest(*UNRELATED_PLUGINS, *args)
 
 
 def _recorded(out: Path) -> dict[str, object]:
@@ -176,7 +179,9 @@ def test_xdist_workers_share_the_controllers_seed_and_build_the_same_payloads(
 ) -> None:
     # No seed given: the controller draws one and hands it to both workers.
     pytester.makepyfile(test_fail="def test_boom(job_report):\n    assert False\n")
-    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-n", "2", timeout=60)
+    result = pytester.runpytest_subprocess(
+        *UNRELATED_PLUGINS, "-p", "no:faker", "-n", "2", timeout=60
+    )
     result.assert_outcomes(passed=4, failed=1)
     seed = _header_seed(result)
     recorded = _recorded(recording)

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from jobhook_testkit.schema import validate
 from jobhook_testkit.strategies import job_ids, job_reports, timestamps
 
-FEW = settings(max_examples=100, deadline=None)
+FEW = settings(max_examples=50, deadline=None)
 
 
-@FEW
+@settings(max_examples=150, deadline=None)
 @given(job_reports())
 def test_every_drawn_report_is_valid_strictly(report: dict[str, Any]) -> None:
     assert validate(report, strict=True) == []
