@@ -357,14 +357,18 @@ def _concurrent(ctx: CheckContext) -> Verdict:
 
 def _fast_answer(ctx: CheckContext) -> Verdict:
     limit = ctx.timeout / 2
-    deliveries = [ctx.deliver() for _ in range(TIMING_SAMPLES)]
+    deliveries: list[Delivery] = []
+    for _ in range(TIMING_SAMPLES):  # judged by the slowest; one slow answer settles it
+        deliveries.append(ctx.deliver())
+        if not (_answered(deliveries[-1]) and deliveries[-1].elapsed < limit):
+            break
     slowest = max(deliveries, key=lambda d: (not _answered(d), d.elapsed))
     if _answered(slowest) and slowest.elapsed < limit:
         return Verdict(Status.PASS, deliveries=tuple(deliveries))
     took = f"{slowest.elapsed:.3f} s" if _answered(slowest) else _got(slowest)
     return Verdict(
         Status.FAIL,
-        f"slowest of {len(deliveries)} answers took {took}; expected under {limit:g} s "
+        f"an answer took {took}; expected under {limit:g} s "
         f"(half the {ctx.timeout:g} s timeout)",
         describe(
             slowest,
