@@ -203,11 +203,11 @@ def test_runs_use_fresh_ids_unless_the_seed_is_given() -> None:
 def test_independent_checks_run_concurrently_and_exclusive_ones_alone() -> None:
     shared = ["acknowledges-success-report", "acknowledges-failure-report",
               "acknowledges-export-report", "acknowledges-import-report"]
-    app, _, in_flight = _recording_app(delay=0.03)
+    app, _, in_flight = _recording_app(delay=0.08)
     assert check_receiver(app, path=PATH, timeout=2.0, only=shared).passed
     assert in_flight[1] > 1
 
-    app, _, in_flight = _recording_app(delay=0.03)
+    app, _, in_flight = _recording_app(delay=0.02)
     assert check_receiver(app, path=PATH, timeout=2.0, only=shared, concurrency=1).passed
     assert in_flight[1] == 1
 
