@@ -134,7 +134,8 @@ class ReceiverContract:
     sends; enables the refusal checks); ``timeout`` (seconds; default ini
     ``jobhook_timeout`` or 5); ``only`` / ``skip_checks`` (check names). Override
     :meth:`probe` to enable the side-effect check. Reports are seeded from
-    ``--jobhook-seed``, so a failure replays with the seed pytest prints.
+    ``--jobhook-seed``, so a failure replays with the seed pytest prints. A subclass that
+    defines its own ``pytest_generate_tests`` must call ``super().pytest_generate_tests``.
     """
 
     app: ClassVar[Any] = None
