@@ -21,6 +21,7 @@ and skips the others, instead of erroring every test.
 from __future__ import annotations
 
 import inspect
+import traceback
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,19 @@ class _Target:
     seed: int
     timeout: float
     error: ReceiverUnreachableError | None = None
+    app_errors: list[BaseException] | None = None  # what a served app raised
+
+
+def _app_error_lines(errors: Sequence[BaseException]) -> list[str]:
+    """One line per exception the app raised while the check ran (where, what)."""
+    lines = []
+    for exc in errors[:3]:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        lines.append(f"  the app raised: {type(exc).__name__}: {exc}{where}")
+    if len(errors) > 3:
+        lines.append(f"  ... and {len(errors) - 3} more")
+    return lines
 
 
 def _static(cls: type, name: str) -> Any:
@@ -205,7 +219,7 @@ class ReceiverContract:
             app = app()
         server = LiveServer(app).start()
         try:
-            yield _Target(_join_url(server.url, path), seed, timeout)
+            yield _Target(_join_url(server.url, path), seed, timeout, app_errors=server.errors)
         finally:
             server.stop()
 
@@ -238,11 +252,16 @@ class ReceiverContract:
             check_name=jobhook_check,
             probe=self.probe if overridden else None,
         )
+        if target.app_errors is not None:
+            target.app_errors.clear()  # checks run one at a time here: errors are this one's
         result = get_check(jobhook_check).run(ctx)
         if result.status is Status.SKIP:
             pytest.skip(result.reason)
+        message = result_message(result)
+        if target.app_errors:
+            message += "\n" + "\n".join(_app_error_lines(target.app_errors))
         if result.status is Status.WARN:
-            warnings.warn(ContractWarning(result_message(result)), stacklevel=1)
+            warnings.warn(ContractWarning(message), stacklevel=1)
         elif result.status is Status.FAIL:
-            raise ContractCheckFailed(result_message(result), result)
+            raise ContractCheckFailed(message, result)
 

@@ -207,3 +207,19 @@ class TestJobHook(ReceiverContract):
 
     result.assert_outcomes(failed=1)
     assert message in result.stdout.str()
+
+
+def test_an_exception_in_a_served_app_is_named_in_the_failure(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+def crashing_app(environ, start_response):
+    report = {}
+    return report["status"]
+
+class TestJobHook(ReceiverContract):
+    app = crashing_app
+    only = ["acknowledges-success-report"]
+""")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*received:  500 INTERNAL SERVER ERROR*",
+                                 "*the app raised: KeyError: 'status' at *test_hook.py:*"])
