@@ -48,6 +48,8 @@ FIELDS = (
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _YEAR_10000 = 253_402_300_800  # seconds since the epoch
+_MIN_MICROS = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+_MAX_MICROS = _YEAR_10000 * 1_000_000 - 1  # 9999-12-31T23:59:59.999999Z
 # Jobs created between 2019-01-01 and 2026-07-01 (microseconds since the epoch).
 _CREATED_RANGE = (1_546_300_800_000_000, 1_782_864_000_000_000)
 _UNITS = {0: 1_000_000, 3: 1_000, 6: 1}  # fractional digits -> microseconds per unit
@@ -120,7 +122,7 @@ def _format_time(micros: int, digits: int) -> str:
         text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(seconds))
     else:  # before 1970 (only from a caller's override): gmtime is not portable there
         moment = _EPOCH + timedelta(seconds=seconds)
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        text = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"
     if digits == 3:
         fraction //= 1000
     if digits == 0 or fraction == 0:
@@ -146,6 +148,10 @@ def _time_pair(
     A time the caller fixed is kept exact (the fixed string replaces ours anyway); only
     generated times are truncated to their precision.
     """
+    # Keep derived times representable: a fixed time near year 1 or 9999 plus or minus a
+    # duration would otherwise overflow.
+    created = min(max(created, _MIN_MICROS), _MAX_MICROS)
+    updated = min(max(updated, created), _MAX_MICROS)
     start = created if "created_at" in fixed else _truncate(created, start_digits)
     if "updated_at" in fixed:
         return _format_time(start, start_digits), ""

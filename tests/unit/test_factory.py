@@ -164,3 +164,18 @@ def test_provider_class_is_a_faker_provider() -> None:
 
     assert issubclass(JobReportProvider, BaseProvider)
     assert JobReportProvider.__module__ == "jobhook_testkit.factory"
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"created_at": "9999-12-31T23:59:59Z"},
+        {"updated_at": "0001-01-01T00:00:05Z"},
+        {"created_at": "1960-05-01T10:00:00.5Z"},
+        {"created_at": "2022-01-17T23:59:58.123456789Z"},
+    ],
+)
+def test_times_derived_from_extreme_fixed_times_stay_valid(fixed: dict[str, str]) -> None:
+    report = JobReportFactory(seed=1).build(**fixed)
+    assert validate(report, strict=True) == []
+    assert all(report[key] == value for key, value in fixed.items())
