@@ -70,6 +70,9 @@ def render_text(report: ContractReport, *, details: bool = True) -> str:
             lines += ["", f"{_LABELS[result.status.value]} {result.name} ({result.level}): "
                           f"{result.protects}"]
             lines.append(_indent(result.details or result.reason))
+    if report.app_errors:
+        lines += ["", "the app raised (its 5xx answers above):"]
+        lines += [f"  {line}" for line in report.app_errors]
     hint = _auth_hint(report)
     if hint:
         lines += ["", hint]

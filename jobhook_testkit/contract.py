@@ -318,6 +318,7 @@ class ContractReport:
     auth: str | None  # redacted, for display
     results: tuple[CheckResult, ...]
     elapsed: float = 0.0
+    app_errors: tuple[str, ...] = ()  # exceptions a served app raised, one line each
 
     def __iter__(self) -> Iterator[CheckResult]:
         return iter(self.results)
@@ -380,6 +381,7 @@ class ContractReport:
             "summary": self.summary(),
             "elapsed": round(self.elapsed, 6),
             "counts": {status.value: len(self.with_status(status)) for status in Status},
+            "app_errors": list(self.app_errors),
             "checks": [result.as_dict() for result in self.results],
         }
 
@@ -478,6 +480,7 @@ def check_receiver(
     selected = select_checks(only)
     run_seed = new_seed() if seed is None else seed
     started = time.perf_counter()
+    app_errors: list[BaseException] = []
     with ExitStack() as stack:
         if isinstance(target, str):
             url = _join_url(target, path)
@@ -489,6 +492,7 @@ def check_receiver(
             # exceptions to re-raise at the end.
             server = LiveServer(target).start()
             stack.callback(server.stop)
+            app_errors = server.errors
             url = _join_url(server.url, path)
             # Bad options (an Authorization value with a line break...) fail here, once.
             CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
@@ -512,4 +516,22 @@ def check_receiver(
         auth=redact_authorization(auth),
         results=results,
         elapsed=time.perf_counter() - started,
+        app_errors=describe_errors(app_errors, secret=auth),
     )
+
+
+def describe_errors(
+    errors: Sequence[BaseException], *, secret: str | None = None, limit: int = 5
+) -> tuple[str, ...]:
+    """One line per distinct exception (type, message, where it was raised)."""
+    from jobhook_testkit._redact import scrub
+
+    lines: dict[str, None] = {}
+    for exc in list(errors):
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        lines[scrub(f"{type(exc).__name__}: {exc}{where}", secret)] = None
+    found = list(lines)
+    if len(found) > limit:
+        found = [*found[:limit], f"... and {len(found) - limit} more"]
+    return tuple(found)

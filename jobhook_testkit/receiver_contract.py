@@ -21,7 +21,6 @@ and skips the others, instead of erroring every test.
 from __future__ import annotations
 
 import inspect
-import traceback
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from jobhook_testkit.contract import (
     Status,
     check_names,
     derive_seed,
+    describe_errors,
     get_check,
     new_seed,
 )
@@ -78,15 +78,8 @@ class _Target:
 
 
 def _app_error_lines(errors: Sequence[BaseException]) -> list[str]:
-    """One line per exception the app raised while the check ran (where, what)."""
-    lines = []
-    for exc in errors[:3]:
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-        lines.append(f"  the app raised: {type(exc).__name__}: {exc}{where}")
-    if len(errors) > 3:
-        lines.append(f"  ... and {len(errors) - 3} more")
-    return lines
+    """One line per exception the app raised while the check ran (what, where)."""
+    return [f"  the app raised: {line}" for line in describe_errors(errors, limit=3)]
 
 
 def _static(cls: type, name: str) -> Any:

@@ -209,3 +209,22 @@ def test_forgetting_auth_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert code == 1
     assert "hint: the receiver answered 401/403 to requests without Authorization" in out
+
+
+def test_exceptions_raised_by_the_app_are_named_after_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "crashing_receiver_app.py").write_text(
+        "def app(environ, start_response):\n"
+        "    report = {}\n"
+        "    return report['status']\n",
+        encoding="utf-8",
+    )
+
+    code = main(["check", "--app", f"{tmp_path / 'crashing_receiver_app.py'}:app",
+                 "--only", "acknowledges-success-report", "rejects-empty-body"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "the app raised (its 5xx answers above):\n  KeyError: 'status' at " in out
+    assert out.count("KeyError") == 1  # the same error twice is listed once
