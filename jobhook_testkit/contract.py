@@ -211,9 +211,12 @@ class CheckContext:
     def missing(self, need: str | None) -> str | None:
         """Why the precondition ``need`` is not met, or None when it is."""
         if need == "auth" and not self.auth:
-            return "no Authorization value configured (give one to test refusals)"
+            return "no Authorization value configured: give the one the platform sends"
         if need == "probe" and self.probe is None:
-            return "no side-effect probe configured (nothing tells how often it processed)"
+            return (
+                "no side-effect probe configured: pass probe= to check_receiver or "
+                "override ReceiverContract.probe"
+            )
         return None
 
     @property
