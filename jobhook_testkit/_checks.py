@@ -48,7 +48,7 @@ def _ack_expected(ctx: CheckContext) -> str:
 
 def _verdict(
     deliveries: Sequence[Delivery],
-    bad: Sequence[tuple[str, Delivery]],
+    bad: Sequence[tuple[str | None, Delivery]],
     *,
     reason: str,
     expected: str,
@@ -78,9 +78,8 @@ def _expect_acks(
             f"{len(bad)} of {len(labelled)} {what} not acknowledged ({listed}{more}); "
             f"expected 2xx within {ctx.timeout:g} s"
         )
-    headlined = [
-        (f"Receiver did not acknowledge {label}." if label else
-         "Receiver did not acknowledge the job report.", d)
+    headlined: list[tuple[str | None, Delivery]] = [
+        (f"Receiver did not acknowledge {label}." if label else None, d)  # None: its own
         for label, d in bad
     ]
     return _verdict(deliveries, headlined, reason=reason, expected=_ack_expected(ctx))

@@ -113,8 +113,9 @@ class CheckResult:
             return ""
         if len(self.deliveries) == 1:
             delivery = self.deliveries[0]
-            code = delivery.status_code if delivery.status_code is not None else "---"
-            return f"{code} in {delivery.elapsed:.3f} s"
+            if delivery.status_code is None:  # no answer: say how it ended
+                return f"{str(delivery.outcome).replace('_', ' ')} after {delivery.elapsed:.3f} s"
+            return f"{delivery.status_code} in {delivery.elapsed:.3f} s"
         slowest = max(delivery.elapsed for delivery in self.deliveries)
         return f"{len(self.deliveries)} deliveries, slowest {slowest:.3f} s"
 
