@@ -288,3 +288,9 @@ def test_control_characters_from_a_response_do_not_break_the_xml() -> None:
 def test_render_refuses_an_unknown_format(report: ContractReport) -> None:
     with pytest.raises(ValueError, match="choose one of text, json, junit"):
         render(report, "yaml")
+
+
+def test_the_table_says_how_a_delivery_without_an_answer_ended() -> None:
+    timed_out = _delivery(None, Outcome.TIMED_OUT)
+    result = _result("acknowledges-success-report", Status.FAIL, deliveries=(timed_out,))
+    assert result.summary == "timed out after 0.004 s"

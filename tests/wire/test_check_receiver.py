@@ -223,3 +223,18 @@ def test_a_bad_timeout_or_unknown_check_is_a_value_error() -> None:
         check_receiver(app, timeout=0)
     with pytest.raises(ValueError, match="unknown check name"):
         check_receiver(app, only=["acknowledges-everything"])
+
+
+def test_edge_cases_stop_after_three_unanswered_deliveries_in_a_row() -> None:
+    def silent(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        time.sleep(0.25)  # past the 0.1 s timeout: the sender has hung up by then
+        start_response("204 No Content", [])
+        return [b""]
+
+    result = check_receiver(silent, timeout=0.1, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+
+    assert result.status is Status.FAIL
+    assert len(result.deliveries) == 3
+    assert "stopped after 3 unanswered in a row" in result.reason
+    assert result.summary.startswith("3 deliveries, slowest 0.1")
