@@ -228,3 +228,34 @@ def test_exceptions_raised_by_the_app_are_named_after_the_table(
     assert code == 1
     assert "the app raised (its 5xx answers above):\n  KeyError: 'status' at " in out
     assert out.count("KeyError") == 1  # the same error twice is listed once
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "examples/flask_receiver/app.py",  # no ATTR: app, application, create_app, make_app
+        "examples/flask_receiver/app.py:create_app()",
+        "examples.flask_receiver.app:create_app",  # dotted, from the current directory
+    ],
+)
+def test_app_specs_are_read_like_flask_and_uvicorn_read_them(
+    spec: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--app", spec, "--path", "/hooks/jobs", "--auth", AUTH,
+                 "--only", "acknowledges-success-report"])
+
+    assert code == 0, capsys.readouterr()
+
+
+def test_a_factory_that_raises_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "failing_factory_app.py").write_text(
+        "def create_app():\n    raise RuntimeError('DATABASE_URL is not set')\n", encoding="utf-8"
+    )
+
+    code = main(["check", "--app", str(tmp_path / "failing_factory_app.py")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--app: create_app() raised RuntimeError: DATABASE_URL is not set" in err
