@@ -139,7 +139,8 @@ class ReceiverContract:
     ephemeral 127.0.0.1 port for the class) or ``url`` (a running receiver); ``path``
     (appended to either; default ``/``); ``auth`` (the Authorization value the platform
     sends; enables the refusal checks); ``timeout`` (seconds; default ini
-    ``jobhook_timeout`` or 5); ``only`` / ``skip_checks`` (check names). Override
+    ``jobhook_timeout`` or 5); ``only`` / ``skip_checks`` (check names); ``verify``
+    (for an https ``url``: True, False or a CA bundle path). Override
     :meth:`probe` to enable the side-effect check. Reports are seeded from
     ``--jobhook-seed``, so a failure replays with the seed pytest prints. A subclass that
     defines its own ``pytest_generate_tests`` must call ``super().pytest_generate_tests``.
@@ -152,6 +153,7 @@ class ReceiverContract:
     timeout: ClassVar[float | None] = None
     only: ClassVar[Sequence[str] | None] = None
     skip_checks: ClassVar[Sequence[str]] = ()
+    verify: ClassVar[bool | str] = True
 
     def probe(self, report: Mapping[str, Any]) -> int | None:
         """How many times the receiver processed ``report`` (None: cannot tell).
@@ -197,7 +199,8 @@ class ReceiverContract:
 
             full = _join_url(url, path)
             try:
-                preflight(full, auth=_static(cls, "auth"), timeout=timeout)
+                preflight(full, auth=_static(cls, "auth"), timeout=timeout,
+                          verify=_static(cls, "verify"))
             except ReceiverUnreachableError as exc:
                 yield _Target(full, seed, timeout, exc)
                 return
@@ -244,6 +247,7 @@ class ReceiverContract:
             seed=target.seed,
             check_name=jobhook_check,
             probe=self.probe if overridden else None,
+            verify=_static(cls, "verify"),
         )
         if target.app_errors is not None:
             target.app_errors.clear()  # checks run one at a time here: errors are this one's
