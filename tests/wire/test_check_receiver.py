@@ -238,3 +238,23 @@ def test_edge_cases_stop_after_three_unanswered_deliveries_in_a_row() -> None:
     assert len(result.deliveries) == 3
     assert "stopped after 3 unanswered in a row" in result.reason
     assert result.summary.startswith("3 deliveries, slowest 0.1")
+
+
+def test_an_https_receiver_is_checked_with_the_given_ca(tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    only = ["acknowledges-success-report", "refuses-wrong-credential"]
+    with serve_wsgi(_broken().create_app([]), ssl_context=context) as server:
+        assert server.url.startswith("https://")
+        report = check_receiver(server.url, path=PATH, auth=AUTH, timeout=2.0, only=only,
+                                verify=str(ca_file))
+        with pytest.raises(ReceiverUnreachableError, match="certificate"):
+            check_receiver(server.url, path=PATH, auth=AUTH, timeout=2.0, only=only)
+    assert report.passed, report
