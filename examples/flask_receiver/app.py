@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -96,11 +95,8 @@ def _error(message: str, status: int) -> Response:
 def create_app(*, auth: str | None = DEFAULT_AUTH, store: ReportStore | None = None) -> Flask:
     """The receiver app. ``auth``: the Authorization value to require (None: none).
 
-    With no arguments the value comes from ``$JOBHOOK_EXAMPLE_AUTH`` if set, else
-    ``Bearer s3cret``. The store is at ``app.extensions["job_reports"]``.
+    The store of processed reports is at ``app.extensions["job_reports"]``.
     """
-    if auth == DEFAULT_AUTH:
-        auth = os.environ.get("JOBHOOK_EXAMPLE_AUTH", DEFAULT_AUTH)
     reports = store if store is not None else ReportStore()
     app = Flask(__name__)
     app.extensions["job_reports"] = reports

@@ -27,7 +27,6 @@ def _from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delenv("JOBHOOK_BREAK", raising=False)
-    monkeypatch.delenv("JOBHOOK_EXAMPLE_AUTH", raising=False)
 
 
 def _closed_port() -> int:
@@ -190,8 +189,7 @@ def test_list_names_every_check_with_its_level(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.slow
 def test_the_readme_command_in_a_real_process() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("JOBHOOK_BREAK",
-                                                            "JOBHOOK_EXAMPLE_AUTH")}
+    env = {k: v for k, v in os.environ.items() if k != "JOBHOOK_BREAK"}
     done = subprocess.run(
         [sys.executable, "-m", "jobhook_testkit", "check", "--app", FLASK_APP,
          "--path", "/hooks/jobs", "--auth", AUTH],
