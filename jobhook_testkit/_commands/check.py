@@ -58,7 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--only", nargs="+", action="extend", metavar="NAME",
         help="run only these checks (see --list)",
     )
-    parser.add_argument("--format", choices=_FORMATS, default="text")
+    parser.add_argument(
+        "--format", choices=_FORMATS, default="text",
+        help="text: a table (default); json: for machines; junit: XML that CI systems show",
+    )
     parser.add_argument(
         "--seed", type=_seed, default=None,
         help="seed for the reports (default: random, printed; ids are fresh each run)",
