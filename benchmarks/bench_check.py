@@ -12,6 +12,10 @@ the script prints, best of R rounds (the machine is shared and noisy):
   sum           the sum of those deliveries' own elapsed times (send -> full answer)
   wall / sum    our overhead as a ratio: 1.0 would mean we cost nothing on top of the
                 deliveries; below 1.0, concurrency hides part of the receiver's time
+
+Both walls include one deliberate wait: survives-hang-up gives the receiver 0.2 s to
+notice the broken connection before judging it. Run concurrently, other checks fill it;
+one at a time, it is printed separately ("wall - waits").
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 from flask_receiver.app import HOOK_PATH, ReportStore, create_app
 
+from jobhook_testkit._checks import HANG_UP_GRACE
 from jobhook_testkit.contract import ContractReport, check_receiver
 
 AUTH = "Bearer s3cret"
@@ -64,6 +69,9 @@ def main() -> None:
         total = sum(d.elapsed for d in deliveries)
         print(f"{label:<22}{best.elapsed:>9.3f}s{len(deliveries):>12}{total:>9.3f}s"
               f"{best.elapsed / total:>12.2f}{best.elapsed / len(deliveries) * 1000:>12.2f}ms")
+        if concurrency == 1:
+            net = best.elapsed - HANG_UP_GRACE
+            print(f"{'  wall - waits':<22}{net:>9.3f}s{'':>12}{total:>9.3f}s{net / total:>12.2f}")
 
 
 if __name__ == "__main__":

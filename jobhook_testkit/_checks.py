@@ -464,7 +464,8 @@ CHECKS: tuple[Check, ...] = (
           "A valid body with a surprising Content-Type must never cause a 5xx.",
           _odd_content_type),
     Check("survives-hang-up", MUST,
-          "A sender that hangs up mid-body must not wedge or kill the receiver.", _hang_up),
+          "A sender that hangs up mid-body must not wedge or kill the receiver.", _hang_up,
+          waits=True),
     Check("acknowledges-concurrent-deliveries", MUST,
           "Several jobs ending at once must all be acknowledged, not serialised past the "
           "timeout.", _concurrent, exclusive=True),

@@ -138,7 +138,8 @@ class Check:
 
     ``needs`` names a precondition (``"auth"``: an Authorization value is configured,
     ``"probe"``: a side-effect probe is given); without it the check is skipped.
-    ``exclusive`` checks run alone, after the others (timing and load checks).
+    ``exclusive`` checks run alone, after the others (timing and load checks); ``waits``
+    checks pause on purpose and are started first, so the others fill the pause.
     """
 
     name: str
@@ -147,6 +148,7 @@ class Check:
     function: CheckFunction = field(repr=False, compare=False)
     needs: str | None = None
     exclusive: bool = False
+    waits: bool = False  # it sleeps on purpose: started first, so others fill the wait
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Run the check; a failed SHOULD check becomes a warning; never raises."""
@@ -439,7 +441,7 @@ def run_checks(
 ) -> tuple[CheckResult, ...]:
     """Run independent checks concurrently, exclusive ones alone after; keep order."""
     results: dict[str, CheckResult] = {}
-    shared = [check for check in selected if not check.exclusive]
+    shared = sorted((c for c in selected if not c.exclusive), key=lambda c: not c.waits)
     if concurrency > 1 and len(shared) > 1:
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="jobhook-check")
         with pool:
