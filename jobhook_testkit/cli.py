@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,7 +21,6 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
-# Commands still being built are skipped while their module does not exist yet.
 COMMANDS = ("validate", "generate", "send", "check", "serve", "replay")
 
 
@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        qualified = f"jobhook_testkit._commands.{name}"
-        try:
-            module = importlib.import_module(qualified)
-        except ModuleNotFoundError as exc:
-            if exc.name == qualified:
-                continue
-            raise
+        module = importlib.import_module(f"jobhook_testkit._commands.{name}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
         sub.set_defaults(_run=module.run)
@@ -59,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jobhook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `jobhook generate | head`: the reader left; that is not an error of ours.
-        sys.stderr.close()
+        # `jobhook generate | head`: the reader left, which is not an error of ours. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     return code

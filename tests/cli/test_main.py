@@ -1,0 +1,56 @@
+"""The `jobhook` front end: help, version, usage errors, a closed pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from jobhook_testkit import __version__
+from jobhook_testkit.cli import COMMANDS, main
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name in out
+    assert "Exit codes: 0 all good, 1 the check found problems, 2 usage or I/O error" in out
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([name, "--help"]) == 0
+    assert f"usage: jobhook {name}" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"jobhook {__version__}"
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["validate", "--nope"]])
+def test_usage_errors_exit_2_without_a_traceback(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: jobhook")
+    assert "Traceback" not in err
+
+
+def test_a_reader_that_leaves_early_is_not_an_error() -> None:
+    # `jobhook generate --count N | head -1`: the pipe closes under us.
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "jobhook_testkit", "generate", "--count", "20000", "--seed", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert producer.stdout is not None and producer.stderr is not None
+    first = producer.stdout.readline()
+    producer.stdout.close()
+    err = producer.stderr.read()
+    producer.stderr.close()
+    assert producer.wait(timeout=60) == 0
+    assert first.startswith(b'{"id":')
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
