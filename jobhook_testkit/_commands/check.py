@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import sys
 from typing import Any, TextIO
+
+from jobhook_testkit._commands import _options
 
 HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
 
 _FORMATS = ("text", "json", "junit")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,15 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--path", default="/", help="the webhook's path (appended to the URL; default /)"
     )
-    parser.add_argument(
-        "--auth", metavar="VALUE",
-        help="the Authorization value the platform is configured with (never printed); "
-        "enables the refusal checks",
+    _options.add_auth(
+        parser, "the Authorization value the platform is configured with; enables the "
+        "refusal checks",
     )
-    parser.add_argument(
-        "--timeout", type=_seconds, default=5.0, metavar="SECONDS",
-        help="the timeout configured on the platform (default 5)",
-    )
+    _options.add_timeout(parser, "the timeout configured on the platform")
     parser.add_argument(
         "--only", nargs="+", action="extend", metavar="NAME",
         help="run only these checks (see --list)",
@@ -62,16 +41,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format", choices=_FORMATS, default="text",
         help="text: a table (default); json: for machines; junit: XML that CI systems show",
     )
-    parser.add_argument(
-        "--seed", type=_seed, default=None,
-        help="seed for the reports (default: random, printed; ids are fresh each run)",
+    _options.add_seed(
+        parser, "seed for the reports (default: random, printed; ids are fresh each run)"
     )
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout"
     )
-    tls = parser.add_mutually_exclusive_group()
-    tls.add_argument("--cacert", metavar="FILE", help="CA bundle to verify an https receiver")
-    tls.add_argument("--insecure", action="store_true", help="do not verify https certificates")
+    _options.add_tls(parser)
     parser.add_argument("--list", action="store_true", help="list the checks and exit")
 
 
@@ -104,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         selected = select_checks(args.only)
     except ValueError as exc:
         return _usage(str(exc))
-    verify: bool | str = args.cacert if args.cacert else not args.insecure
+    verify = _options.verify_option(args)
     # Whatever the app prints or logs goes to stderr: stdout carries only the report.
     with contextlib.redirect_stdout(sys.stderr):
         try:

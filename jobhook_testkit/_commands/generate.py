@@ -8,41 +8,27 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from jobhook_testkit._commands import _options
+
 if TYPE_CHECKING:
     from jobhook_testkit.factory import JobReportFactory
 
 HELP = "print realistic job reports as NDJSON (one compact report per line)"
 
-_STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
-_TYPES = ("export", "import")
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-n", "--count", type=_count, default=None, metavar="N",
+        "-n", "--count", type=_options.whole_number, default=None, metavar="N",
         help="how many reports (default 1); ids are distinct",
     )
-    parser.add_argument(
-        "--seed", type=_count, default=None, metavar="S",
-        help="seed: the same seed prints the same reports (default: random, shown on stderr)",
+    _options.add_seed(
+        parser, "seed: the same seed prints the same reports (default: random, shown on stderr)"
     )
-    parser.add_argument(
-        "--status", type=str.upper, choices=_STATUSES, default=None,
-        help="fix the status (default: a realistic mix of SUCCESS and FAILURE)",
-    )
-    parser.add_argument(
-        "--type", dest="job_type", type=str.lower, choices=_TYPES, default=None,
-        help="fix the job type (default: mostly export, some import)",
+    _options.add_report_shape(
+        parser, status_help="fix the status (default: a realistic mix of SUCCESS and FAILURE)",
+        type_help="fix the job type (default: mostly export, some import)",
     )
     parser.add_argument(
         "--locale", default=None, metavar="L",

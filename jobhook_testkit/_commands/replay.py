@@ -8,10 +8,11 @@ JSON file) alike, and sends them one after the other, in file order.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from jobhook_testkit._commands import _options
 
 if TYPE_CHECKING:
     from jobhook_testkit._jsonio import Document
@@ -23,15 +24,6 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -39,11 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a recording (jobhook serve --record), NDJSON reports, or a JSON file; - = stdin",
     )
     parser.add_argument("url", metavar="URL", help="the receiver to deliver to (http or https)")
-    parser.add_argument("--auth", metavar="VALUE", help="Authorization value to send")
-    parser.add_argument(
-        "--timeout", type=_timeout, default=5.0, metavar="SECONDS",
-        help="give up on a delivery after this long, like the platform (default 5)",
-    )
+    _options.add_auth(parser, "Authorization value to send")
+    _options.add_timeout(parser, "give up on a delivery after this long, like the platform")
 
 
 def _where(document: Document) -> str:

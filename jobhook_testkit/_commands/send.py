@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any
+
+from jobhook_testkit._commands import _options
 
 HELP = "deliver one job report to a receiver and print what happened (exit 0 if acknowledged)"
 
@@ -19,28 +20,8 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
-_STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
-_TYPES = ("export", "import")
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -52,42 +33,24 @@ def _header(text: str) -> tuple[str, str]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", metavar="URL", help="the receiver's URL (http or https)")
-    parser.add_argument(
-        "--auth", metavar="VALUE",
-        help="Authorization value, sent verbatim (e.g. 'Bearer ...'); never printed",
-    )
-    parser.add_argument(
-        "--timeout", type=_timeout, default=5.0, metavar="SECONDS",
-        help="hard total deadline, after which the sender hangs up, like the platform "
-        "(default 5)",
+    _options.add_auth(parser, "Authorization value, sent verbatim (e.g. 'Bearer ...')")
+    _options.add_timeout(
+        parser, "hard total deadline, after which the sender hangs up, like the platform"
     )
     parser.add_argument(
         "--payload", metavar="FILE",
         help="send the one report in FILE ('-' = stdin) instead of a generated one",
     )
-    parser.add_argument(
-        "--seed", type=_seed, default=None, metavar="S",
-        help="seed of the generated report (same seed, same report)",
-    )
-    parser.add_argument(
-        "--status", type=str.upper, choices=_STATUSES, default=None,
-        help="status of the generated report",
-    )
-    parser.add_argument(
-        "--type", dest="job_type", type=str.lower, choices=_TYPES, default=None,
-        help="job type of the generated report",
+    _options.add_seed(parser, "seed of the generated report (same seed, same report)")
+    _options.add_report_shape(
+        parser, status_help="status of the generated report",
+        type_help="job type of the generated report",
     )
     parser.add_argument(
         "--header", dest="headers", type=_header, action="append", default=[],
         metavar="'NAME: VALUE'", help="an extra request header (repeatable)",
     )
-    tls = parser.add_mutually_exclusive_group()
-    tls.add_argument(
-        "--cacert", metavar="FILE", help="verify https against the CA certificates in FILE"
-    )
-    tls.add_argument(
-        "--insecure", action="store_true", help="do not verify the https certificate"
-    )
+    _options.add_tls(parser)
 
 
 def _fail(message: str) -> int:
@@ -129,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     from jobhook_testkit.sender import FakeSender
 
-    verify: bool | str = args.cacert if args.cacert is not None else not args.insecure
+    verify = _options.verify_option(args)
     try:
         sender = FakeSender(
             args.url, auth=args.auth, timeout=args.timeout, headers=dict(args.headers),

@@ -7,10 +7,11 @@ on stderr. Stops cleanly on Ctrl-C or SIGTERM (exit 0).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import threading
 from typing import TYPE_CHECKING, TextIO
+
+from jobhook_testkit._commands import _options
 
 if TYPE_CHECKING:
     from jobhook_testkit.recorder import Event, RecordingReceiver
@@ -22,44 +23,8 @@ EXIT_USAGE = 2
 DEFAULT_PORT = 8000
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 = any free port), got {value}")
-    return value
 
 
-def _status(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a status code: {text!r}") from None
-    if not 200 <= value <= 599:
-        raise argparse.ArgumentTypeError(f"status must be 200-599, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
-    return value
-
-
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, got {value}")
-    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,27 +33,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="address to listen on (default 127.0.0.1: this machine only)",
     )
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT,
+        "--port", type=_options.port, default=DEFAULT_PORT,
         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
     )
-    parser.add_argument(
-        "--auth", metavar="VALUE",
-        help="expected Authorization value; other deliveries are answered 401, not recorded",
+    _options.add_auth(
+        parser, "expected Authorization value; other deliveries are answered 401, not recorded"
     )
     parser.add_argument(
         "--record", metavar="FILE",
         help="append each delivery to this NDJSON file (flushed to disk before the answer)",
     )
     parser.add_argument(
-        "--status", type=_status, default=204, help="status code to answer with (default 204)"
+        "--status", type=_options.status_code, default=204,
+        help="status code to answer with (default 204)",
     )
     parser.add_argument(
-        "--delay", type=_seconds, default=0.0, metavar="SECONDS",
+        "--delay", type=_options.seconds_or_zero, default=0.0, metavar="SECONDS",
         help="wait this long before answering (to see what a slow receiver does)",
     )
     parser.add_argument(
-        "--max-body", type=_size, default=None, metavar="BYTES",
-        help="refuse larger bodies with 413 (default 1 MiB)",
+        "--max-body", type=_options.byte_count, default=None, metavar="BYTES",
+        help="refuse larger bodies with 413 (default 1 MiB; suffixes K, M, G)",
     )
     parser.add_argument(
         "--no-fsync", action="store_true",

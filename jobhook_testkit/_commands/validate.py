@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jobhook_testkit._commands import _options
+
 HELP = "check job-report files against the contract (JSON, JSON array, NDJSON, recordings)"
 
 
@@ -31,22 +33,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="list fields the schema does not know and how often each was seen",
     )
     parser.add_argument(
-        "--max-bytes", type=_byte_count, default=None, metavar="N",
+        "--max-bytes", type=_options.byte_count, default=None, metavar="N",
         help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
     )
 
-
-def _byte_count(text: str) -> int:
-    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
-    number, unit = (text[:-1], units[text[-1].upper()]) if text[-1:].upper() in units else (
-        text, 1)
-    try:
-        value = int(number) * unit
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a byte count: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,122 @@
+"""Argument types and options shared by the subcommands, so each is parsed one way.
+
+Every type raises ``argparse.ArgumentTypeError`` with a message that names what was
+expected; argparse turns it into a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
+TYPES = ("export", "import")
+DEFAULT_TIMEOUT = 5.0
+_BYTE_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (a timeout)."""
+    value = _float(text, "seconds")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def seconds_or_zero(text: str) -> float:
+    """A finite number of seconds >= 0 (a delay)."""
+    value = _float(text, "seconds")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """An integer >= 0 (a count or a seed)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 = any free port), got {value}")
+    return value
+
+
+def status_code(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a status code: {text!r}") from None
+    if not 200 <= value <= 599:
+        raise argparse.ArgumentTypeError(f"status must be 200-599, got {value}")
+    return value
+
+
+def byte_count(text: str) -> int:
+    """A positive number of bytes, optionally with a K, M or G (binary) suffix."""
+    unit = _BYTE_UNITS.get(text[-1:].upper(), 1)
+    number = text[:-1] if unit > 1 else text
+    try:
+        value = int(number, 10) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, got {text}")
+    return value
+
+
+def _float(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of {what}: {text!r}") from None
+    return value
+
+
+def add_auth(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--auth", metavar="VALUE", help=f"{help} (never printed)")
+
+
+def add_timeout(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=f"{help} (default {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def add_seed(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--seed", type=whole_number, default=None, metavar="S", help=help)
+
+
+def add_report_shape(parser: argparse.ArgumentParser, *, status_help: str, type_help: str) -> None:
+    """``--status`` and ``--type`` for commands that generate a report."""
+    parser.add_argument(
+        "--status", type=str.upper, choices=STATUSES, default=None, help=status_help
+    )
+    parser.add_argument(
+        "--type", dest="job_type", type=str.lower, choices=TYPES, default=None, help=type_help
+    )
+
+
+def add_tls(parser: argparse.ArgumentParser) -> None:
+    tls = parser.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--cacert", metavar="FILE", help="verify https against the CA certificates in FILE"
+    )
+    tls.add_argument("--insecure", action="store_true", help="do not verify https certificates")
+
+
+def verify_option(args: argparse.Namespace) -> bool | str:
+    """What ``FakeSender(verify=...)`` takes, from ``--cacert`` / ``--insecure``."""
+    cacert: str | None = args.cacert
+    return cacert if cacert else not args.insecure
