@@ -10,14 +10,15 @@ Nothing heavy is imported here: the library is imported by the fixtures that use
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
+from jobhook_testkit.plugin import add_failure_section
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
-    from pluggy import Result
 
     from jobhook_testkit.sender import SenderFactory
     from jobhook_testkit.server import LiveServer
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 5.0
 SHOWN_DELIVERIES = 3
 _TIMEOUT_KEY = pytest.StashKey[float]()
-_FACTORY_KEY = pytest.StashKey["SenderFactory"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,22 +52,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_TIMEOUT_KEY] = _parse_timeout(config.getini("jobhook_timeout"))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Result[pytest.TestReport], None]:
-    outcome = yield
-    try:
-        report = outcome.get_result()
-    except BaseException:  # another plugin's error: pytest reports it, we add nothing
-        return
-    factory = item.stash.get(_FACTORY_KEY, None)
-    if report.failed and factory is not None:
-        text = factory.summary(SHOWN_DELIVERIES)  # Delivery renders redacted
-        if text:
-            report.sections.append(("jobhook deliveries", text))
-
-
 @pytest.fixture
 def jobhook_sender(request: pytest.FixtureRequest) -> SenderFactory:
     """A factory of FakeSenders for this test: ``jobhook_sender(target, **options)``.
@@ -80,7 +64,10 @@ def jobhook_sender(request: pytest.FixtureRequest) -> SenderFactory:
     from jobhook_testkit.sender import SenderFactory
 
     factory = SenderFactory(timeout=request.config.stash.get(_TIMEOUT_KEY, DEFAULT_TIMEOUT))
-    request.node.stash[_FACTORY_KEY] = factory
+    # On failure the last deliveries, redacted, go into the test's report.
+    add_failure_section(
+        request.node, "jobhook deliveries", lambda: factory.summary(SHOWN_DELIVERIES)
+    )
     return factory
 
 

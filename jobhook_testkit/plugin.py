@@ -13,7 +13,7 @@ sub-plugins call :func:`jobhook_seed` and :func:`jobhook_test_seed` for the same
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from random import Random
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 pytest_plugins = ["jobhook_testkit._plugin_sender", "jobhook_testkit._plugin_recorder"]
 
 _SEED_KEY = pytest.StashKey[int]()
+_SECTIONS_KEY = pytest.StashKey[list[tuple[str, Callable[[], str]]]]()
 _SEED_HELP = "seed for jobhook payloads (default: a fresh random seed per run, shown on failure)"
 
 
@@ -139,11 +140,26 @@ def pytest_runtest_makereport(
         report = outcome.get_result()
     except BaseException:  # another plugin's error: pytest reports it, we add nothing
         return
-    if report.failed and _SEED_KEY in item.config.stash:
+    if not report.failed:
+        return
+    if _SEED_KEY in item.config.stash:
         seed = item.config.stash[_SEED_KEY]
         report.sections.append(
             ("jobhook", f"seed:   {seed}\nreplay: {replay_command(seed, item.nodeid)}")
         )
+    for title, render in item.stash.get(_SECTIONS_KEY, ()):
+        text = render()
+        if text:
+            report.sections.append((title, text))
+
+
+def add_failure_section(item: pytest.Item, title: str, render: Callable[[], str]) -> None:
+    """Show ``render()`` under ``title`` in the report of ``item`` if it fails.
+
+    For the other jobhook fixtures (the sender shows its last deliveries this way), so
+    that one hook writes every jobhook section of a failing test.
+    """
+    item.stash.setdefault(_SECTIONS_KEY, []).append((title, render))
 
 
 @pytest.fixture
