@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from jobhook_testkit.assertions import assert_conforms
+from jobhook_testkit import assert_conforms
 
 from .app import HOOK_PATH, create_app
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jobhook_testkit.assertions import assert_acknowledged, assert_rejected
-from jobhook_testkit.factory import EdgeCase, JobReportFactory
-from jobhook_testkit.receiver_contract import ReceiverContract
-from jobhook_testkit.sender import SenderFactory
-from jobhook_testkit.server import LiveServer
+from jobhook_testkit import (
+    EdgeCase,
+    JobReportFactory,
+    LiveServer,
+    ReceiverContract,
+    SenderFactory,
+    assert_acknowledged,
+    assert_rejected,
+)
 
 from .app import HOOK_PATH, ReportStore, create_app
 
