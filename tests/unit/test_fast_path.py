@@ -67,6 +67,12 @@ def _payloads(count: int) -> Iterator[object]:
             report[rng.choice(["definition", "extra", "total"])] = rng.choice(ODD_VALUES)
         yield report
     yield from ODD_VALUES
+    from jobhook_testkit import JobReportFactory, edge_cases
+
+    for case in edge_cases():
+        yield case.payload
+    for seed in range(count // 4):
+        yield JobReportFactory(seed=seed).build()
 
 
 def test_compiled_and_reference_validators_agree_on_validity() -> None:
