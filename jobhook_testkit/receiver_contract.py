@@ -178,15 +178,16 @@ class ReceiverContract:
                 names.insert(0, REACHABLE)
         metafunc.parametrize("jobhook_check", names, ids=names)
 
+    # A classmethod: pytest 9.2 deprecates class-scoped fixtures on instance methods.
     @pytest.fixture(scope="class")
-    def jobhook_contract_target(self, request: pytest.FixtureRequest) -> Iterator[_Target]:
+    @classmethod
+    def jobhook_contract_target(cls, request: pytest.FixtureRequest) -> Iterator[_Target]:
         """The receiver this ReceiverContract class checks, started once for the class.
 
         With ``app``: served on an ephemeral 127.0.0.1 port until the class is done.
         With ``url``: probed once; ``error`` is set if nothing answers there.
         """
-        cls = request.cls
-        assert cls is not None
+        cls = request.cls or cls  # the concrete subclass being collected
         seed = _run_seed(request)
         path = _static(cls, "path") or "/"
         timeout = _timeout(cls, request.config)
