@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jobhook_testkit._redact import redact_authorization
+from jobhook_testkit._redact import redact_authorization, scrub
 
 if TYPE_CHECKING:
     from jobhook_testkit.delivery import Delivery
@@ -169,13 +169,15 @@ class Check:
         status = verdict.status
         if status is Status.FAIL and self.level is Level.SHOULD:
             status = Status.WARN
+        # A delivery's story is scrubbed of its own Authorization value only; a receiver
+        # may echo the configured one in its answer to a request that carried another.
         return CheckResult(
             name=self.name,
             level=self.level,
             status=status,
             protects=self.protects,
-            reason=verdict.reason,
-            details=verdict.details,
+            reason=scrub(verdict.reason, ctx.auth),
+            details=scrub(verdict.details, ctx.auth),
             deliveries=verdict.deliveries,
             elapsed=time.perf_counter() - started,
         )
@@ -522,21 +524,41 @@ def check_receiver(
         auth=redact_authorization(auth),
         results=results,
         elapsed=time.perf_counter() - started,
-        app_errors=describe_errors(app_errors, secret=auth),
+        app_errors=describe_errors(app_errors, secrets=_sent_secrets(auth, results)),
     )
 
 
-def describe_errors(
-    errors: Sequence[BaseException], *, secret: str | None = None, limit: int = 5
-) -> tuple[str, ...]:
-    """One line per distinct exception (type, message, where it was raised)."""
-    from jobhook_testkit._redact import scrub
+def _sent_secrets(auth: str | None, results: Iterable[CheckResult]) -> list[str]:
+    """The configured Authorization value and every other one the checks sent.
 
+    The wrong values some checks send are derived from the configured one (the right
+    scheme with its last character changed), so they must not be printed either.
+    """
+    found = {auth} | {d.request.authorization for r in results for d in r.deliveries}
+    # Longest first: scrubbing a value must not leave a longer one half-replaced.
+    return sorted((value for value in found if value), key=len, reverse=True)
+
+
+def describe_errors(
+    errors: Sequence[BaseException],
+    *,
+    secrets: Iterable[str | None] = (),
+    limit: int = 5,
+) -> tuple[str, ...]:
+    """One line per distinct exception (type, message, where it was raised).
+
+    Every value in ``secrets`` (Authorization values: the app may put the header it got
+    into its exception) is redacted.
+    """
+    secrets = list(secrets)
     lines: dict[str, None] = {}
     for exc in list(errors):
         frames = traceback.extract_tb(exc.__traceback__)
         where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-        lines[scrub(f"{type(exc).__name__}: {exc}{where}", secret)] = None
+        line = f"{type(exc).__name__}: {exc}{where}"
+        for secret in secrets:
+            line = scrub(line, secret)
+        lines[line] = None
     found = list(lines)
     if len(found) > limit:
         found = [*found[:limit], f"... and {len(found) - limit} more"]

@@ -35,6 +35,7 @@ from jobhook_testkit.contract import (
     ContractWarning,
     ReceiverUnreachableError,
     Status,
+    _sent_secrets,
     check_names,
     derive_seed,
     describe_errors,
@@ -77,9 +78,13 @@ class _Target:
     app_errors: list[BaseException] | None = None  # what a served app raised
 
 
-def _app_error_lines(errors: Sequence[BaseException]) -> list[str]:
+def _app_error_lines(
+    errors: Sequence[BaseException], auth: str | None, result: CheckResult
+) -> list[str]:
     """One line per exception the app raised while the check ran (what, where)."""
-    return [f"  the app raised: {line}" for line in describe_errors(errors, limit=3)]
+    secrets = _sent_secrets(auth, [result])  # the app may put the header in its exception
+    lines = describe_errors(errors, secrets=secrets, limit=3)
+    return [f"  the app raised: {line}" for line in lines]
 
 
 def _static(cls: type, name: str) -> Any:
@@ -257,7 +262,7 @@ class ReceiverContract:
             pytest.skip(result.reason)
         message = result_message(result)
         if target.app_errors:
-            message += "\n" + "\n".join(_app_error_lines(target.app_errors))
+            message += "\n" + "\n".join(_app_error_lines(target.app_errors, ctx.auth, result))
         if result.status is Status.WARN:
             warnings.warn(ContractWarning(message), stacklevel=1)
         elif result.status is Status.FAIL:

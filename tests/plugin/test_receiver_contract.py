@@ -223,3 +223,24 @@ class TestJobHook(ReceiverContract):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*received:  500 INTERNAL SERVER ERROR*",
                                  "*the app raised: KeyError: 'status' at *test_hook.py:*"])
+
+
+def test_an_exception_naming_the_authorization_value_is_printed_redacted(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, """
+def leaky_app(environ, start_response):
+    got = environ.get("HTTP_AUTHORIZATION")
+    raise RuntimeError(f"cannot handle {got!r} (expected 'Bearer s3cret')")
+
+class TestJobHook(ReceiverContract):
+    app = leaky_app
+    auth = "Bearer s3cret"
+    only = ["acknowledges-success-report", "refuses-wrong-credential"]
+""")
+
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "the app raised: RuntimeError: cannot handle 'Bearer [redacted]'" in out
+    # Neither the secret nor the wrong credential made from it (last character changed).
+    assert "s3cre" not in out

@@ -258,3 +258,30 @@ def test_an_https_receiver_is_checked_with_the_given_ca(tmp_path: Path) -> None:
         with pytest.raises(ReceiverUnreachableError, match="certificate"):
             check_receiver(server.url, path=PATH, auth=AUTH, timeout=2.0, only=only)
     assert report.passed, report
+
+
+def test_the_configured_authorization_never_shows_even_when_the_receiver_echoes_it() -> None:
+    from jobhook_testkit._report_render import render
+
+    def echoing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        got = environ.get("HTTP_AUTHORIZATION", "")
+        if got == AUTH:
+            start_response("204 No Content", [])
+            return [b""]
+        if got.startswith("Bearer "):  # the right scheme: blame the token it got
+            raise RuntimeError(f"token {got!r} is not the configured one")
+        start_response("400 Bad Request", [("Content-Type", "text/plain")])
+        return [f"got {got!r}, expected {AUTH!r}".encode()]  # a leaky receiver
+
+    only = ["refuses-missing-authorization", "refuses-wrong-authorization",
+            "refuses-wrong-credential", "refuses-empty-authorization"]
+    report = check_receiver(echoing, auth=AUTH, timeout=2.0, only=only)
+
+    assert [r.status for r in report] == [Status.FAIL] * 4
+    assert report.app_errors  # the wrong credential made the app raise, naming it
+    for fmt in ("text", "json", "junit"):
+        rendered = render(report, fmt)
+        # Neither the secret nor the wrong credential made from it (its last character
+        # changed) may be printed.
+        assert "s3cre" not in rendered, (fmt, rendered)
