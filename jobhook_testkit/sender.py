@@ -43,6 +43,9 @@ __all__ = ["Delivery", "Encoding", "FakeSender", "Outcome", "SenderFactory", "Se
 Encoding = Literal["compact", "pretty", "ascii", "reordered"]
 ENCODINGS: tuple[Encoding, ...] = ("compact", "pretty", "ascii", "reordered")
 DEFAULT_MAX_BODY = 64 * 1024
+# Longer than anyone waits for a webhook; beyond some 292 years (2**63 ns) the socket and
+# threading waits cannot even express the deadline and raise OverflowError instead.
+MAX_TIMEOUT = 7 * 24 * 3600.0
 USER_AGENT = "jobhook-testkit (fake ReachFive End Job Notification sender)"
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -116,6 +119,18 @@ def _default_report() -> dict[str, Any]:
     return JobReportFactory().build()
 
 
+def _without_userinfo(url: str) -> str:
+    """``url`` without a ``user:password@`` part, so that no message can print it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:authority_end]
+    if "@" in authority:
+        rest = "[credentials]@" + authority.rpartition("@")[2] + rest[authority_end:]
+    return f"{scheme}{sep}{rest}"
+
+
 def _check_header(name: str, value: str) -> None:
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid header name {name!r}")
@@ -166,6 +181,10 @@ class FakeSender:
             raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
         if not (timeout > 0 and math.isfinite(timeout)):
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if timeout > MAX_TIMEOUT:
+            raise ValueError(
+                f"timeout must be at most {MAX_TIMEOUT:g} seconds (a week), got {timeout!r}"
+            )
         if max_body < 0:
             raise ValueError(f"max_body must be >= 0, got {max_body!r}")
         if auth is not None:
@@ -193,20 +212,32 @@ class FakeSender:
             )
 
     def _init_url(self, url: str, path: str, verify: bool | str) -> None:
-        parts = urlsplit(url.strip())
+        shown = _without_userinfo(url.strip())  # what error messages may print
+        try:
+            parts = urlsplit(url.strip())
+            has_credentials = parts.username is not None or parts.password is not None
+        except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+            raise ValueError(f"invalid URL {shown!r}: {exc}") from None
+        if has_credentials:
+            raise ValueError("credentials in the URL are not sent by the platform; use auth=")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"target must be an http:// or https:// URL, got {url!r}")
+            hint = ""
+            if "://" not in url and not parts.netloc:
+                hint = f" (with its scheme: http://{shown})"
+            raise ValueError(f"target must be an http:// or https:// URL, got {shown!r}{hint}")
         if path != "/":
             raise ValueError(
                 f"path={path!r} is for WSGI targets; with a URL put the path in the URL "
-                f"({url.rstrip('/')}{path})"
+                f"({shown.rstrip('/')}{path})"
             )
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("credentials in the URL are not sent by the platform; use auth=")
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            port = parts.port
         except ValueError:
-            raise ValueError(f"invalid port in {url!r}") from None
+            raise ValueError(f"invalid port in {shown!r}") from None
+        if port is None:
+            port = 443 if parts.scheme == "https" else 80
+        elif port == 0:  # "any free port" means nothing to a client: not the default port
+            raise ValueError(f"invalid port in {shown!r}: port 0 cannot be connected to")
         host = parts.hostname
         try:
             host.encode("idna")
@@ -281,6 +312,8 @@ class FakeSender:
     ) -> list[Delivery]:
         """Deliver several reports at once (``concurrency`` at a time), as when several jobs
         end together; the deliveries come back in the order of ``reports``."""
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise TypeError(f"concurrency must be a whole number, got {concurrency!r}")
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
         batch = list(reports)

@@ -131,11 +131,40 @@ def test_unknown_encoding_and_unencodable_report_are_clear_errors() -> None:
         ("http://127.0.0.1/", {"headers": {"Bad Name": "x"}}, "invalid header name"),
         ("http://127.0.0.1/", {"auth": "Bearer ✓"}, "only Latin-1"),
         ("http://127.0.0.1/", {"max_body": -1}, "max_body"),
+        # Beyond what socket and thread waits can express: an OverflowError at deliver().
+        ("http://127.0.0.1/", {"timeout": 1e10}, "at most 604800 seconds"),
+        # Port 0 used to mean "the default port" (80) without a word.
+        ("http://127.0.0.1:0/hook", {}, "port 0 cannot be connected to"),
+        ("http://[::1/", {}, r"invalid URL 'http://\[::1/': Invalid IPv6 URL"),
+        ("127.0.0.1:8000/hooks", {}, "with its scheme: http://127.0.0.1:8000/hooks"),
     ],
 )
 def test_misconfiguration_is_a_clear_error(target: str, options: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         FakeSender(target, **options)
+
+
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [
+        ("ftp://user:pa55word@127.0.0.1/", {}),
+        ("http://user:pa55word@/", {}),
+        ("http://user:pa55word@[::1/", {}),
+        ("http://user:pa55word@127.0.0.1:99999/", {}),
+        ("http://user:pa55word@127.0.0.1/hook", {"path": "/other"}),
+    ],
+)
+def test_no_error_about_a_url_shows_its_password(target: str, options: Any) -> None:
+    with pytest.raises(ValueError, match=r"URL|port|credentials") as caught:
+        FakeSender(target, **options)
+    assert "pa55word" not in str(caught.value)
+
+
+@pytest.mark.parametrize("concurrency", ["3", True, 2.5, None])
+def test_concurrency_must_be_a_whole_number(concurrency: Any) -> None:
+    sender = FakeSender("http://127.0.0.1:1/")  # never reached: refused first
+    with pytest.raises(TypeError, match="concurrency must be a whole number"):
+        sender.deliver_many([{}], concurrency=concurrency)
 
 
 def test_target_that_is_neither_url_nor_app_is_a_type_error() -> None:
