@@ -12,10 +12,13 @@ followed, no retries. The response body is read up to ``max_body`` bytes and no 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
+from typing import Any
 
 from jobhook_testkit._transport import Exchange, Request, answered, describe_error, remaining
 from jobhook_testkit.delivery import Outcome
@@ -106,6 +109,7 @@ class _Progress:
         self.body_size = body_size
         self.body_sent = 0
         self.status_code: int | None = None
+        self.interim = 0  # 1xx answers seen (100 Continue, 103 Early Hints)
         self.status_text = ""
         self.headers: dict[str, str] = {}
         self.body = bytearray()
@@ -117,6 +121,7 @@ class _Progress:
 
     def timed_out(self, timeout_text: str) -> Exchange:
         reasons = {
+            "resolve": f"the host name was not resolved within {timeout_text}",
             "connect": f"no connection within {timeout_text}",
             "tls": f"the TLS handshake did not finish within {timeout_text}",
             "send": (
@@ -134,11 +139,58 @@ class _Progress:
                 f"after {timeout_text} ({len(self.body)} bytes read)"
             ),
         }
-        return self.exchange(Outcome.TIMED_OUT, reasons[self.phase])
+        reason = reasons[self.phase]
+        if self.interim and self.phase in ("status", "head"):
+            reason = (
+                f"only interim 1xx answers ({self.interim}) arrived within {timeout_text}, "
+                "never a final one"
+            )
+        return self.exchange(Outcome.TIMED_OUT, reason)
 
 
-def _connect(host: str, port: int, deadline: float) -> socket.socket:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+class _ResolutionFailed(OSError):
+    """The host name could not be resolved (told apart from a refused connection)."""
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[Any]:
+    """``getaddrinfo`` bounded by the deadline (it has no timeout of its own).
+
+    An IP literal needs no lookup. A name is resolved on a daemon thread, waited for only
+    until the deadline; a lookup still running then ends on its own, unobserved.
+    """
+    if _is_ip_literal(host):
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the waiting sender
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="jobhook-resolve", daemon=True).start()
+    if not done.wait(max(0.0, remaining(deadline))):
+        raise _Expired
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        if isinstance(result, OSError):
+            raise _ResolutionFailed(f"cannot resolve {host!r}: {describe_error(result)}")
+        raise result
+    return list(result)
+
+
+def _connect(host: str, infos: list[Any], deadline: float) -> socket.socket:
     last_error: OSError | None = None
     for family, kind, proto, _name, address in infos:
         sock = socket.socket(family, kind, proto)
@@ -161,7 +213,15 @@ def _connect(host: str, port: int, deadline: float) -> socket.socket:
     raise last_error or OSError(f"no address found for {host}")
 
 
-def _send(sock: socket.socket, data: bytes | memoryview, deadline: float) -> int:
+def _send(
+    sock: socket.socket,
+    data: bytes | memoryview,
+    deadline: float,
+    progress: _Progress | None = None,
+    head_size: int = 0,
+) -> int:
+    """Send all of ``data`` before the deadline; ``progress.body_sent`` follows along
+    (``data`` being ``head_size`` bytes of request head, then body bytes)."""
     view = memoryview(data)
     sent = 0
     while sent < len(view):
@@ -170,6 +230,8 @@ def _send(sock: socket.socket, data: bytes | memoryview, deadline: float) -> int
             raise _Expired
         sock.settimeout(left)
         sent += sock.send(view[sent:])
+        if progress is not None:
+            progress.body_sent = max(0, sent - head_size)
     return sent
 
 
@@ -188,7 +250,10 @@ class WireTransport:
         progress = _Progress(len(request.body))
         sock: socket.socket | None = None
         try:
-            sock = _connect(self.host, self.port, deadline)
+            progress.phase = "resolve"
+            infos = _resolve(self.host, self.port, deadline)
+            progress.phase = "connect"
+            sock = _connect(self.host, infos, deadline)
             if self.ssl_context is not None:
                 progress.phase = "tls"
                 sock = self._handshake(sock, deadline)
@@ -211,12 +276,15 @@ class WireTransport:
                 f"TLS certificate verification failed: {describe_error(exc)}",
             )
         except ssl.SSLError as exc:
-            return progress.exchange(
-                Outcome.CONNECTION_FAILED, f"TLS failed during {progress.phase}: "
-                f"{describe_error(exc)}"
-            )
+            during = "the handshake" if progress.phase == "tls" else progress.phase
+            reason = f"TLS failed during {during}: {describe_error(exc)}"
+            if progress.phase == "tls" and "WRONG_VERSION_NUMBER" in str(exc):
+                reason += " (the port seems to speak plain HTTP: try http://)"
+            return progress.exchange(Outcome.CONNECTION_FAILED, reason)
         except ConnectionResetError:
             return self._reset(progress)
+        except _ResolutionFailed as exc:
+            return progress.exchange(Outcome.CONNECTION_FAILED, str(exc))
         except OSError as exc:
             where = "connecting" if progress.phase == "connect" else progress.phase
             return progress.exchange(
@@ -260,20 +328,19 @@ class WireTransport:
         body = request.body
         progress.phase = "send"
         try:
+            head_bytes = head.encode("latin-1") + b"\r\n"
             if request.hang_up_after is not None:
                 cut = max(0, min(request.hang_up_after, len(body)))
-                _send(sock, head.encode("latin-1") + b"\r\n" + body[:cut], deadline)
-                progress.body_sent = cut
+                _send(sock, head_bytes + body[:cut], deadline, progress, len(head_bytes))
                 return progress.exchange(
                     Outcome.CONNECTION_FAILED,
                     f"the sender hung up after {cut} of {len(body)} body bytes, as asked "
                     f"(hang_up_after={request.hang_up_after})",
                 )
             if request.send_rate is None:
-                _send(sock, head.encode("latin-1") + b"\r\n" + body, deadline)
-                progress.body_sent = len(body)
+                _send(sock, head_bytes + body, deadline, progress, len(head_bytes))
                 return None
-            _send(sock, head.encode("latin-1") + b"\r\n", deadline)
+            _send(sock, head_bytes, deadline)
             size, pause = request.send_rate
             for start in range(0, len(body), max(1, size)):
                 if start:
@@ -325,6 +392,7 @@ class WireTransport:
                 headers[name] = f"{headers[name]}, {value}" if name in headers else value
                 last = name
             if 100 <= code < 200:
+                progress.interim += 1
                 continue  # an interim answer (100 Continue, 103 Early Hints): wait for the real one
             break
         progress.status_code = code

@@ -7,6 +7,7 @@ receiver would hold a naive client for far longer (seconds to forever) than the 
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -297,6 +298,10 @@ def test_receiver_that_never_reads_the_body_cannot_hold_the_sender() -> None:
     assert delivery.outcome is Outcome.TIMED_OUT
     assert "did not take the whole request" in delivery.reason
     assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+    # The count is what the socket took (its buffers hold some), not 0 until all is sent.
+    sent = re.search(r"\((\d+) of (\d+) body bytes sent\)", delivery.reason)
+    assert sent is not None, delivery.reason
+    assert 0 < int(sent[1]) < int(sent[2])
 
 
 def test_https_receiver_that_never_completes_the_handshake_is_timed_out() -> None:
@@ -335,3 +340,49 @@ def test_headers_that_never_end_are_refused() -> None:
         delivery = sender(server.url).deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED
     assert "no end of headers" in delivery.reason
+
+
+def test_endless_interim_answers_are_timed_out_on_time() -> None:
+    def continues(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        while not stop.wait(0.02):
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    with hostile(continues) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert delivery.status_code is None
+    assert "only interim 1xx answers" in delivery.reason
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+
+
+@pytest.fixture
+def slow_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """getaddrinfo for names under .test blocks (like a DNS server that never answers)
+    until the returned event is set (at teardown at the latest)."""
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".test"):
+            release.wait(10)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield release
+    release.set()
+
+
+def test_name_resolution_is_bounded_by_the_deadline(slow_resolver: threading.Event) -> None:
+    delivery = sender("http://receiver.test:8080").deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert "host name was not resolved within 0.3 s" in delivery.reason
+    assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
+
+
+def test_unknown_host_is_a_connection_failure_naming_it(slow_resolver: threading.Event) -> None:
+    slow_resolver.set()
+    delivery = sender("http://receiver.test:8080").deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == "cannot resolve 'receiver.test': Name or service not known"

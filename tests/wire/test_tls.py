@@ -82,6 +82,15 @@ def test_plain_http_to_a_tls_port_is_not_acknowledged(https_server: LiveServer) 
     assert not delivery.acknowledged
 
 
+def test_https_to_a_plain_http_port_says_so() -> None:
+    with serve_wsgi(app) as server:
+        url = server.url.replace("http://", "https://")
+        delivery = FakeSender(url, timeout=2, verify=False).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert "TLS failed during the handshake" in delivery.reason
+    assert "plain HTTP: try http://" in delivery.reason
+
+
 def test_missing_ca_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot load the CA certificates"):
         FakeSender("https://127.0.0.1:1/", verify=str(tmp_path / "missing.pem"))
