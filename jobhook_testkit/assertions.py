@@ -48,8 +48,13 @@ class ContractFailedError(ReceiverAssertionError):
 
 def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
     """The delivery's "sent / received" block with our own headline and expectation."""
+    from jobhook_testkit._report_render import printable
+
+    # Control characters a receiver sent (in its status line) are shown escaped, so they
+    # cannot split the block into stray lines or act on a terminal.
+    text = printable(str(delivery))
     # The delivery's own "(answered 400, not a 2xx)" note assumes a 2xx was wanted.
-    lines = [line for line in str(delivery).splitlines() if not _NOT_2XX.match(line)]
+    lines = [line for line in text.split("\n") if not _NOT_2XX.match(line)]
     if headline is not None and lines:
         lines[0] = headline
     expected_line = f"  expected:  {expected}"
@@ -164,5 +169,7 @@ def assert_conforms(
                          f"{result.reason}")
             if result.details:
                 lines.extend("    " + line for line in result.details.splitlines())
-        raise ContractFailedError("\n".join(lines), report)
+        from jobhook_testkit._report_render import printable
+
+        raise ContractFailedError(printable("\n".join(lines)), report)
     return report

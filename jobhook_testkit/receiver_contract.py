@@ -66,7 +66,9 @@ def result_message(result: CheckResult) -> str:
     ]
     if result.details:
         lines += ["", result.details]
-    return "\n".join(lines)
+    from jobhook_testkit._report_render import printable
+
+    return printable("\n".join(lines))
 
 
 @dataclass

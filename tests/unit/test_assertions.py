@@ -139,3 +139,18 @@ def test_assert_conforms_strict_fails_on_should_warnings_too() -> None:
     assert_conforms(_app("204 No Content"), only=["rejects-get"], timeout=2.0)  # a warning
     with pytest.raises(ContractFailedError, match="WARN rejects-get"):
         assert_conforms(_app("204 No Content"), only=["rejects-get"], timeout=2.0, strict=True)
+
+
+def test_control_characters_a_receiver_sent_are_shown_escaped_not_obeyed() -> None:
+    from dataclasses import replace
+
+    delivery = replace(_deliver("400 Bad Request"), status_text="Bad\x1b[2J\x0bRe\rquest")
+
+    with pytest.raises(ReceiverAssertionError) as caught:
+        assert_acknowledged(delivery)
+
+    message = str(caught.value)
+    assert "  received:  400 Bad\\x1b[2J\\x0bRe\\rquest after " in message
+    assert not any(ch in message for ch in "\x1b\x0b\r")
+    # Still the five lines of the block (headline, sent + body, received, expected).
+    assert len(message.splitlines()) == 5, message

@@ -294,3 +294,28 @@ def test_the_table_says_how_a_delivery_without_an_answer_ended() -> None:
     timed_out = _delivery(None, Outcome.TIMED_OUT)
     result = _result("acknowledges-success-report", Status.FAIL, deliveries=(timed_out,))
     assert result.summary == "timed out after 0.004 s"
+
+
+def test_control_characters_are_escaped_in_the_text_report() -> None:
+    result = _result("acknowledges-success-report", Status.FAIL,
+                     reason="got 400 Bad\x1b[2J\rRequest",
+                     details="Receiver did not acknowledge it.\n  received:  400 A\x0bB\x85C")
+    report = ContractReport("http://x/", 1, 5.0, None, (result,), app_errors=("E: \x07",))
+
+    text = render_text(report)
+
+    assert "(got 400 Bad\\x1b[2J\\rRequest)" in text
+    assert "    Receiver did not acknowledge it.\n      received:  400 A\\x0bB\\x85C\n" in text
+    assert "  E: \\x07" in text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+
+
+def test_control_characters_are_escaped_in_a_receiver_contract_failure() -> None:
+    from jobhook_testkit.receiver_contract import result_message
+
+    result = _result("rejects-get", Status.FAIL, reason="a GET: 200 O\x1b[1mK",
+                     details="  received:  200 O\x1b[1mK\x0bafter")
+    message = result_message(result)
+    assert "a GET: 200 O\\x1b[1mK" in message
+    assert "200 O\\x1b[1mK\\x0bafter" in message
+    assert "\x1b" not in message and "\x0b" not in message
