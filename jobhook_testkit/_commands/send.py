@@ -19,15 +19,18 @@ HELP = "deliver one job report to a receiver and print what happened (exit 0 if 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
-
-
-
+_GENERATE = object()  # no --payload: a report is generated (a payload may hold null)
 
 
 def _header(text: str) -> tuple[str, str]:
+    # The value may be a credential: a message shows at most the name, never the value.
     name, sep, value = text.partition(":")
-    if not sep or not name.strip() or name != name.strip():
-        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {text!r}")
+    if not sep:
+        raise argparse.ArgumentTypeError("expected 'Name: value', found no ':' in it")
+    if not name.strip() or name != name.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected 'Name: value', with no space around the name; got the name {name!r}"
+        )
     return name, value.strip()
 
 
@@ -76,6 +79,12 @@ def _payload(source: str) -> Any:
     document = documents[0]
     if document.error is not None:
         raise ValueError(f"{document.location}: {document.error}")
+    if document.duplicate_keys:  # re-encoding would keep only the last of each
+        pointers = ", ".join(document.duplicate_keys[:5])
+        raise ValueError(
+            f"{document.location}: duplicate keys at {pointers}; "
+            "the report cannot be sent as written"
+        )
     return document.value
 
 
@@ -86,9 +95,12 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--seed, --status and --type shape a generated report; "
                      "they cannot be combined with --payload")
     try:
-        value = _payload(args.payload) if args.payload is not None else None
+        value = _payload(args.payload) if args.payload is not None else _GENERATE
     except ValueError as exc:
         return _fail(str(exc))
+    if args.auth is not None and any(name.lower() == "authorization" for name, _ in args.headers):
+        return _fail("--auth and --header 'Authorization: ...' both set the Authorization; "
+                     "give one of them")
 
     from jobhook_testkit.sender import FakeSender
 
@@ -100,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         return _fail(str(exc))
-    if value is None:
+    if value is _GENERATE:
         from jobhook_testkit.factory import JobReportFactory
 
         overrides = {"status": args.status, "type": args.job_type}
@@ -110,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         delivery = sender.deliver(report)
     elif isinstance(value, dict):
         delivery = sender.deliver(value)
-    else:  # valid JSON that is not an object: sent as is, receivers must cope
+    else:  # valid JSON that is not an object (null included): sent as is, receivers must cope
         body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         delivery = sender.deliver(body=body)
     print(delivery)

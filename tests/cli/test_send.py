@@ -145,6 +145,13 @@ def test_timeout_exits_1(
         (["http://127.0.0.1:9/", "--header", "no colon"], "Name: value"),
         (["http://127.0.0.1:9/", "--cacert", "ca.pem", "--insecure"], "not allowed with"),
         (["http://127.0.0.1:9/", "--status", "DONE"], "invalid choice"),
+        (["http://127.0.0.1:9/", "--timeout", "1e10"], "at most 604800 seconds"),
+        (["http://127.0.0.1:0/"], "port 0"),
+        (["http://127.0.0.1:9/", "--payload", "dup.json"], "duplicate keys at /a"),
+        (
+            ["http://127.0.0.1:9/", "--auth", "Bearer a", "--header", "authorization: Bearer b"],
+            "both set the Authorization",
+        ),
     ],
 )
 def test_usage_and_input_errors_exit_2_without_traceback(
@@ -157,11 +164,35 @@ def test_usage_and_input_errors_exit_2_without_traceback(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.json").write_text('{"id": ', encoding="utf-8")
     (tmp_path / "two.ndjson").write_text('{"a": 1}\n{"b": 2}\n', encoding="utf-8")
+    (tmp_path / "dup.json").write_text('{"a": 1, "a": 2}', encoding="utf-8")
     assert main(["send", *argv]) == 2
     out, err = capsys.readouterr()
     assert message in err
     assert "Traceback" not in err
     assert out == ""
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Authorization Bearer t0psecret", "Authorization : Bearer t0psecret", ": t0psecret"],
+)
+def test_a_malformed_header_is_refused_without_printing_its_value(
+    header: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["send", "http://127.0.0.1:9/", "--header", header]) == 2
+    out, err = capsys.readouterr()
+    assert "expected 'Name: value'" in err
+    assert "t0psecret" not in out + err
+
+
+def test_payload_of_null_is_sent_not_replaced_by_a_generated_report(
+    receiver: tuple[Receiver, LiveServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, server = receiver
+    payload = tmp_path / "null.json"
+    payload.write_text("null\n", encoding="utf-8")
+    assert main(["send", server.url, "--payload", str(payload)]) == 0
+    assert app.seen[0]["body"] == b"null"
 
 
 def test_connection_refused_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
