@@ -61,10 +61,16 @@ def _import(name: str, spec: str) -> Any:
                 "run from the directory that holds it, or give a path to the .py file"
             ) from None
         raise AppLoadError(f"importing {name!r} failed: {exc}") from None
+    except SystemExit as exc:  # exit codes are ours to give: 2, with the reason
+        raise AppLoadError(f"importing {name!r} called {_exit_call(exc)}") from None
     except Exception as exc:
         raise AppLoadError(
             f"importing {name!r} raised {type(exc).__name__}: {exc}"
         ) from None
+
+
+def _exit_call(exc: SystemExit) -> str:
+    return "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
 
 
 def _is_asgi(obj: Any) -> bool:
@@ -83,6 +89,16 @@ def _is_factory(obj: Any) -> bool:
     except TypeError:
         return False  # it needs arguments: a WSGI function (environ, start_response)
     return True
+
+
+def _needs_arguments(obj: Any) -> bool:
+    try:
+        inspect.signature(obj).bind()
+    except TypeError:
+        return True
+    except ValueError:  # no signature to inspect (a builtin): blame the call
+        return True
+    return False
 
 
 def _resolve(module: Any, attr: str, spec: str) -> Any:
@@ -123,7 +139,11 @@ def load_app(spec: str, *, cwd: str | os.PathLike[str] | None = None) -> Any:
         try:
             obj = obj()
         except TypeError as exc:
-            raise AppLoadError(f"cannot call {attr}() without arguments: {exc}") from None
+            if _needs_arguments(obj):
+                raise AppLoadError(f"cannot call {attr}() without arguments: {exc}") from None
+            raise AppLoadError(f"{attr}() raised TypeError: {exc}") from None
+        except SystemExit as exc:
+            raise AppLoadError(f"{attr}() called {_exit_call(exc)}") from None
         except Exception as exc:
             raise AppLoadError(f"{attr}() raised {type(exc).__name__}: {exc}") from None
     if _is_asgi(obj):

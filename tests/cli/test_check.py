@@ -257,3 +257,30 @@ def test_a_factory_that_raises_is_a_usage_error(
     err = capsys.readouterr().err
     assert code == 2
     assert "--app: create_app() raised RuntimeError: DATABASE_URL is not set" in err
+
+
+@pytest.mark.parametrize(
+    ("source", "spec", "message"),
+    [
+        ("import sys\nsys.exit('no config')\n", "app",
+         "--app: importing 'exiting_app_{n}' called sys.exit('no config')"),
+        ("def create_app():\n    raise SystemExit(3)\n", "create_app",
+         "--app: create_app() called sys.exit(3)"),
+        ("def create_app():\n    return 1 + 'a'\n", "create_app",
+         "--app: create_app() raised TypeError: unsupported operand"),
+    ],
+    ids=["exit-at-import", "exit-in-factory", "typeerror-in-factory"],
+)
+def test_an_app_that_exits_or_fails_while_loading_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, spec: str, message: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    n = request.node.callspec.id.replace("-", "_")
+    (tmp_path / f"exiting_app_{n}.py").write_text(source, encoding="utf-8")
+
+    code = main(["check", "--app", f"{tmp_path / f'exiting_app_{n}.py'}:{spec}"])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert message.format(n=n) in err
