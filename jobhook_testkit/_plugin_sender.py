@@ -10,6 +10,7 @@ Nothing heavy is imported here: the library is imported by the fixtures that use
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -71,21 +72,30 @@ def jobhook_sender(request: pytest.FixtureRequest) -> SenderFactory:
     return factory
 
 
+def _identity(app: WSGIApplication) -> tuple[int, ...]:
+    """What makes two apps the same app. ``flask_app.wsgi_app`` is a new bound-method
+    object at each access: the same object and function make the same app."""
+    if isinstance(app, types.MethodType):
+        return (id(app.__self__), id(app.__func__))
+    return (id(app),)
+
+
 class _ServerPool:
     """One running server per app, started on first use and stopped by ``close()``."""
 
     def __init__(self) -> None:
-        self._servers: dict[int, tuple[WSGIApplication, LiveServer]] = {}
+        self._servers: dict[tuple[int, ...], tuple[WSGIApplication, LiveServer]] = {}
 
     def get(self, app: WSGIApplication) -> tuple[LiveServer, bool]:
         """The app's server, and whether it was started just now."""
         from jobhook_testkit.server import LiveServer
 
-        entry = self._servers.get(id(app))
-        if entry is not None and entry[0] is app:
+        key = _identity(app)
+        entry = self._servers.get(key)
+        if entry is not None:
             return entry[1], False
         server = LiveServer(app).start()
-        self._servers[id(app)] = (app, server)  # the app is kept, so its id stays unique
+        self._servers[key] = (app, server)  # the app is kept, so its ids stay unique
         return server, True
 
     def close(self) -> None:

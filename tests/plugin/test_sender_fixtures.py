@@ -51,6 +51,22 @@ def test_live_receiver_serves_one_server_per_app(live_receiver: ServeApp) -> Non
     assert live_receiver(other).port != server.port
 
 
+class Service:
+    """Like Flask, whose ``app.wsgi_app`` is a bound method: a new object at each access."""
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return accept(environ, start_response)
+
+
+SERVICE = Service()
+
+
+def test_a_bound_method_app_gets_one_server(live_receiver: ServeApp) -> None:
+    server = live_receiver(SERVICE.wsgi_app)
+    assert live_receiver(SERVICE.wsgi_app) is server
+    assert live_receiver(Service().wsgi_app) is not server  # another object, another app
+
+
 def test_no_delivery_yet_is_a_clear_error(jobhook_sender: SenderFactory) -> None:
     with pytest.raises(LookupError, match="no delivery yet"):
         _ = jobhook_sender.last
