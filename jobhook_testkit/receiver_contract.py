@@ -78,6 +78,8 @@ class _Target:
     timeout: float
     error: ReceiverUnreachableError | None = None
     app_errors: list[BaseException] | None = None  # what a served app raised
+    app_problem: str | None = None  # the app could not be made: one test fails, with it
+    reported_by: str | None = None  # the check whose test reported app_problem
 
 
 def _app_error_lines(
@@ -106,11 +108,48 @@ def _config_problem(cls: type) -> str | None:
         )
     if app is not None and url is not None:
         return f"{cls.__name__} sets both 'app' and 'url': keep one"
+    if app is not None:
+        from jobhook_testkit._app_loader import _is_factory
+
+        problem = None if _is_factory(app) else _app_problem(app)
+        if problem is not None:
+            return f"{cls.__name__}.app {problem}"
     unknown = [n for n in (*(_static(cls, "only") or ()), *(_static(cls, "skip_checks") or ()))
                if n not in check_names()]
     if unknown:
         return f"{cls.__name__} names unknown checks {unknown}; known: {check_names()}"
     return None
+
+
+def _app_problem(app: Any) -> str | None:
+    """Why ``app`` cannot be served as a WSGI application, or None."""
+    from jobhook_testkit._app_loader import _is_asgi
+
+    if _is_asgi(app):
+        return (
+            "is an ASGI app; ReceiverContract serves WSGI apps. Run it under an ASGI "
+            "server (e.g. uvicorn) and set url = 'http://127.0.0.1:PORT' instead"
+        )
+    if not callable(app):
+        return f"is a {type(app).__name__}, not a WSGI application or a factory of one"
+    return None
+
+
+def _make_app(cls: type) -> tuple[Any, str | None]:
+    """The class's app, calling it if it is a factory; or why it cannot be served."""
+    from jobhook_testkit._app_loader import _is_factory
+
+    app = _static(cls, "app")
+    name = getattr(app, "__name__", "app")
+    if _is_factory(app):
+        try:
+            app = app()
+        except Exception as exc:
+            return None, f"{cls.__name__}.app: {name}() raised {type(exc).__name__}: {exc}"
+        problem = _app_problem(app)
+        if problem is not None:
+            return None, f"{cls.__name__}.app: what {name}() returned {problem}"
+    return app, None
 
 
 def _timeout(cls: type, config: pytest.Config) -> float:
@@ -214,13 +253,13 @@ class ReceiverContract:
                 return
             yield _Target(full, seed, timeout)
             return
-        from jobhook_testkit._app_loader import _is_factory
         from jobhook_testkit.contract import _join_url
         from jobhook_testkit.server import LiveServer
 
-        app = _static(cls, "app")
-        if _is_factory(app):
-            app = app()
+        app, problem = _make_app(cls)
+        if problem is not None:  # reported once, by the first test, instead of erroring all
+            yield _Target("", seed, timeout, app_problem=problem)
+            return
         server = LiveServer(app).start()
         try:
             yield _Target(_join_url(server.url, path), seed, timeout, app_errors=server.errors)
@@ -236,6 +275,15 @@ class ReceiverContract:
         target = jobhook_contract_target
         if jobhook_check == MISCONFIGURED:
             pytest.fail(_config_problem(cls) or "misconfigured", pytrace=False)
+        if target.app_problem is not None:
+            if target.reported_by in (None, jobhook_check):
+                target.reported_by = jobhook_check
+                pytest.fail(
+                    f"{target.app_problem}\n  Nothing was checked; the other checks of "
+                    f"{cls.__name__} are skipped.",
+                    pytrace=False,
+                )
+            pytest.skip(f"the app could not be made (see test_contract[{target.reported_by}])")
         if target.error is not None:
             if jobhook_check == REACHABLE:
                 pytest.fail(

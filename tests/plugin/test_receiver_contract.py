@@ -194,8 +194,11 @@ class TestJobHook(ReceiverContract):
         ("path = '/hooks/jobs'", "TestJobHook sets neither 'app' nor 'url'"),
         ("app = create_app([])\n    url = 'http://127.0.0.1:9'", "sets both 'app' and 'url'"),
         ("app = create_app([])\n    only = ['no-such-check']", "names unknown checks"),
+        ("async def app(scope, receive, send): pass", "TestJobHook.app is an ASGI app; "
+         "ReceiverContract serves WSGI apps. Run it under an ASGI server"),
+        ("app = 42", "TestJobHook.app is a int, not a WSGI application or a factory of one"),
     ],
-    ids=["neither", "both", "unknown-check"],
+    ids=["neither", "both", "unknown-check", "asgi-app", "not-callable"],
 )
 def test_a_misconfigured_class_fails_once_saying_what_to_do(
     pytester: pytest.Pytester, body: str, message: str
@@ -244,3 +247,34 @@ class TestJobHook(ReceiverContract):
     assert "the app raised: RuntimeError: cannot handle 'Bearer [redacted]'" in out
     # Neither the secret nor the wrong credential made from it (last character changed).
     assert "s3cre" not in out
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        ("def make():\n    raise RuntimeError('DATABASE_URL is not set')",
+         "TestJobHook.app: make() raised RuntimeError: DATABASE_URL is not set"),
+        ("def make():\n    return None",
+         "TestJobHook.app: what make() returned is a NoneType, not a WSGI application"),
+    ],
+    ids=["raises", "returns-none"],
+)
+def test_an_app_factory_that_fails_fails_one_test_and_skips_the_rest(
+    pytester: pytest.Pytester, factory: str, message: str
+) -> None:
+    result = _run(pytester, f"""
+{factory}
+
+class TestJobHook(ReceiverContract):
+    app = make
+    only = ["acknowledges-success-report", "rejects-get", "rejects-empty-body"]
+""", "-rs")
+
+    result.assert_outcomes(failed=1, skipped=2)
+    out = result.stdout.str()
+    assert message in out
+    assert "Nothing was checked; the other checks of TestJobHook are skipped." in out
+    assert "Traceback" not in out and "ERROR" not in out
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]2[]] *the app could not be made (see test_contract[[]"
+         "acknowledges-success-report[]])"])
