@@ -77,10 +77,25 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _bounded_int(text: str) -> int:
+    # Beyond a double's range no JSON reader outside Python keeps the value (and past
+    # 4,300 digits Python itself refuses, with advice meant for programmers).
+    if len(text) >= _MAX_INT_DIGITS:
+        digits = text.lstrip("-")
+        if len(digits) > _MAX_INT_DIGITS or int(digits) > sys.float_info.max:
+            raise ValueError(f"number {text[:40]}... is too large to represent")
+    return int(text)
+
+
+_MAX_INT_DIGITS = 309  # the float maximum, 1.797...e308, has 309 digits
+_TOO_DEEP = "JSON nested too deeply to parse"
+
+
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_object_pairs,
     parse_constant=_reject_constant,
     parse_float=_finite_float,
+    parse_int=_bounded_int,
 )
 
 
@@ -108,7 +123,9 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return line, column
 
 
-def _describe(exc: ValueError, text: str, line_offset: int = 0) -> str:
+def _describe(exc: ValueError | RecursionError, text: str, line_offset: int = 0) -> str:
+    if isinstance(exc, RecursionError):
+        return _TOO_DEEP
     if isinstance(exc, json.JSONDecodeError):
         line, column = _position(text, exc.pos)
         return f"malformed JSON at line {line + line_offset}, column {column}: {exc.msg}"
@@ -117,8 +134,16 @@ def _describe(exc: ValueError, text: str, line_offset: int = 0) -> str:
 
 def _read_bytes(source: str, max_bytes: int) -> bytes:
     if source == STDIN:
-        stream: BinaryIO = sys.stdin.buffer
-        data = stream.read(max_bytes + 1)
+        # None when the process started with its stdin closed (`jobhook validate <&-`).
+        stream: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError(f"{_display(source)}: no standard input to read (it is closed)")
+        try:
+            data = stream.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"{_display(source)}: cannot read: {exc.strerror or exc}") from None
+        if data is None:  # a non-blocking stdin with nothing to read yet
+            raise InputError(f"{_display(source)}: cannot read: no data available")
         if len(data) > max_bytes:
             limit = _size(max_bytes)
             raise InputError(f"{_display(source)}: input is larger than the {limit} limit")
@@ -174,19 +199,28 @@ def _document(name: str, value: Any, line: int | None = None, pointer: str = "")
 
 
 def _contains_marked(value: Any) -> bool:
-    """Whether any object inside ``value`` had repeated keys (cheap for flat reports)."""
-    if type(value) is _DuplicatesSeen:
-        return True
-    if type(value) is dict:
-        children: Any = value.values()
-    elif type(value) is list:
-        children = value
-    else:
-        return False
-    for child in children:
-        kind = type(child)
-        if (kind is dict or kind is list or kind is _DuplicatesSeen) and _contains_marked(child):
+    """Whether any object inside ``value`` had repeated keys (cheap for flat reports).
+
+    A loop, not recursion: the parser accepts nesting deeper than Python's recursion limit.
+    """
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is _DuplicatesSeen:
             return True
+        if kind is dict:
+            children: Any = node.values()
+        elif kind is list:
+            children = node
+        else:
+            continue
+        for child in children:
+            child_kind = type(child)
+            if child_kind is _DuplicatesSeen:
+                return True
+            if child_kind is dict or child_kind is list:
+                stack.append(child)
     return False
 
 
@@ -198,7 +232,7 @@ def parse_text(text: str, name: str) -> list[Document]:
                          "reports, or NDJSON with one report per line")]
     try:
         first, end = _DECODER.raw_decode(text, start)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         if _looks_like_ndjson(text, start):
             return _parse_ndjson(text, name)
         return [Document(name, error=_describe(exc, text))]
@@ -228,7 +262,7 @@ def _looks_like_ndjson(text: str, start: int) -> bool:
         if stripped.startswith("{") and stripped.endswith("}"):
             try:
                 _DECODER.decode(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             return True
     return False
@@ -241,7 +275,7 @@ def _parse_ndjson(text: str, name: str) -> list[Document]:
             continue
         try:
             value = _DECODER.decode(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             documents.append(Document(name, error=_describe(exc, line, number - 1), line=number))
             continue
         documents.append(_document(name, value, number))

@@ -143,3 +143,83 @@ def test_a_torn_first_line_costs_only_itself() -> None:
 def test_a_broken_pretty_printed_object_stays_one_error() -> None:
     (doc,) = parse_text('{\n  "a": 1,\n  "b": [1, 2\n}\n', "f.json")
     assert doc.error is not None and doc.error.startswith("malformed JSON at line")
+
+
+@pytest.mark.parametrize("kind", ["array", "object", "ndjson-line", "inside-a-report"])
+def test_nesting_deeper_than_the_recursion_limit_is_one_clear_error(kind: str) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() * 3
+    nested = {
+        "array": "[" * depth + "]" * depth,
+        "object": '{"a":' * depth + "1" + "}" * depth,
+        "ndjson-line": '{"ok": 1}\n' + "[" * depth + "]" * depth + '\n{"ok": 2}\n',
+        "inside-a-report": '{"id": "x", "extra": ' + "[" * depth + "]" * depth + "}",
+    }[kind]
+    docs = parse_text(nested, "deep.json")
+    errors = [doc.error for doc in docs if doc.error is not None]
+    assert errors == ["JSON nested too deeply to parse"]
+    if kind == "ndjson-line":
+        assert [(doc.line, doc.value) for doc in docs] == [(1, {"ok": 1}), (2, None), (3, {"ok": 2})]
+
+
+def test_nesting_the_parser_accepts_is_walked_without_recursion() -> None:
+    # On Python 3.12+ the parser accepts nesting deeper than Python's recursion limit, so
+    # the duplicate-key walk must not be what overflows. Simulate that with a low limit.
+    import sys
+
+    from jobhook_testkit import _jsonio
+
+    depth = 400
+    value = _jsonio._DECODER.decode('{"a": ' + "[" * depth + '{"k": 1, "k": 2}' + "]" * depth + "}")
+    frames, frame = 0, sys._getframe()
+    while frame is not None:
+        frames, frame = frames + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + depth // 2)
+    try:
+        doc = _jsonio._document("f", value)
+    finally:
+        sys.setrecursionlimit(old)
+    assert doc.duplicate_keys == ("/a" + "/0" * depth + "/k",)
+
+
+@pytest.mark.parametrize(
+    ("number", "refused"),
+    [("1" + "0" * 308, False), ("-1" + "0" * 308, False), ("2" + "0" * 308, True),
+     ("-2" + "0" * 308, True), ("1" + "0" * 5000, True)],
+    ids=["1e308", "-1e308", "2e308", "-2e308", "5001-digits"],
+)
+def test_integers_beyond_a_double_are_refused(number: str, refused: bool) -> None:
+    (doc,) = parse_text(f'{{"total_operations": {number}}}', "f.json")
+    if refused:
+        assert doc.error is not None
+        assert doc.error.endswith("is too large to represent"), doc.error
+        assert "set_int_max_str_digits" not in doc.error
+    else:
+        assert doc.error is None and doc.value == {"total_operations": int(number)}
+
+
+def test_a_closed_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when fd 0 is closed
+    with pytest.raises(InputError, match="<stdin>: no standard input to read"):
+        read_documents("-")
+
+
+def test_an_unreadable_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import io
+    import sys
+
+    class Failing(io.RawIOBase):
+        def readinto(self, buffer: object) -> int:
+            raise OSError(errno.EIO, "Input/output error")
+
+    class FakeStdin:
+        buffer = Failing()
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    with pytest.raises(InputError, match="<stdin>: cannot read: Input/output error"):
+        read_documents("-")
