@@ -10,13 +10,19 @@ Guarantees, in the order a crash could break them:
   returns, so a caller that acknowledges only afterwards never acknowledges a delivery the
   disk does not hold;
 * a torn last line left by a crash (or a full disk) stays a line of its own: the next
-  append starts on a fresh line, so earlier lines stay intact and later ones parse.
+  append starts on a fresh line, so earlier lines stay intact and later ones parse;
+* a file deleted (or replaced) while recording is not written to in the dark: the next
+  append opens the path again, so what is acknowledged is in the file the path names.
+
+The path may also name a pipe or a device (``/dev/stdout``, ``>(gzip > x.gz)``): lines
+are written the same way, without the ``fsync`` those cannot do.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,8 +47,14 @@ def encode_line(record: Mapping[str, Any]) -> bytes:
 
 
 def _ends_without_newline(path: Path) -> bool:
-    """True when the file exists, is not empty, and its last byte is not a newline."""
+    """True when the file is a regular, non-empty file whose last byte is not a newline.
+
+    Only regular files are looked into: opening a FIFO to read it would block until
+    someone writes to it, and a device has no last byte to speak of.
+    """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
             if handle.tell() == 0:
@@ -78,15 +90,34 @@ class RecordingFile:
         self.path = Path(path)
         self.durable = durable
         self._lock = threading.Lock()
+        self._fresh_line_needed = False
+        self._regular = True
+        self._fd: int | None = self._open()
+        self.lines_written = 0
+
+    def _open(self) -> int:
+        """Open ``path`` for appending; note whether a torn last line must be cut off."""
         existed = self.path.exists()
         # Checked before opening for append: a torn line from an earlier crash must not
         # swallow the first new record.
         self._fresh_line_needed = _ends_without_newline(self.path)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd: int | None = os.open(self.path, flags, 0o644)
-        if not existed and durable:
+        # O_NONBLOCK only for the open itself: a FIFO nobody reads fails at once (ENXIO)
+        # instead of blocking the start (or a delivery) forever.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+        fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            os.set_blocking(fd, True)
+            self._regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError:
+            os.close(fd)
+            raise
+        if not existed and self.durable:
             _fsync_directory(self.path.resolve().parent)
-        self.lines_written = 0
+        return fd
+
+    def _deleted(self, fd: int) -> bool:
+        """True when the open file no longer has a name (deleted or replaced meanwhile)."""
+        return self._regular and os.fstat(fd).st_nlink == 0
 
     @property
     def closed(self) -> bool:
@@ -104,6 +135,18 @@ class RecordingFile:
             fd = self._fd
             if fd is None:
                 raise OSError("the recording file is closed")
+            if self._deleted(fd):
+                # Writing on would acknowledge deliveries into a file nobody can read:
+                # record to the path again (a new file), or refuse while that fails.
+                try:
+                    reopened = self._open()
+                except OSError as exc:
+                    raise OSError(
+                        f"{self.path} was deleted and cannot be created again: "
+                        f"{exc.strerror or exc}"
+                    ) from None
+                os.close(fd)
+                fd = self._fd = reopened
             if self._fresh_line_needed:
                 line = b"\n" + line
             self._fresh_line_needed = True  # until the whole line is known to be written
@@ -115,7 +158,7 @@ class RecordingFile:
                 written += step
             self._fresh_line_needed = False
             self.lines_written += 1
-            if not self.durable:
+            if not self.durable or not self._regular:  # a pipe or device cannot fsync
                 return
             # Duplicate the descriptor so close() cannot pull it away mid-fsync; the fsync
             # itself runs outside the lock, so concurrent deliveries share disk flushes

@@ -104,6 +104,75 @@ def test_line_breaks_inside_values_cannot_split_a_record(tmp_path: Path) -> None
     assert json.loads(line) == {"definition_name": "two\nlines\r\u2028here"}
 
 
+def test_a_file_deleted_while_recording_is_created_again(tmp_path: Path) -> None:
+    path = tmp_path / "r.ndjson"
+    with RecordingFile(path) as recording:
+        recording.append({"n": 1})
+        path.unlink()  # by hand, or a clean-up job
+        recording.append({"n": 2})  # must not vanish into the unlinked file
+        recording.append({"n": 3})
+    assert [json.loads(line)["n"] for line in path.read_bytes().splitlines()] == [2, 3]
+
+
+def test_a_file_whose_directory_is_gone_refuses_instead_of_writing_in_the_dark(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "captures"
+    directory.mkdir()
+    path = directory / "r.ndjson"
+    with RecordingFile(path) as recording:
+        recording.append({"n": 1})
+        path.unlink()
+        directory.rmdir()
+        with pytest.raises(OSError, match=r"r\.ndjson was deleted and cannot be created again"):
+            recording.append({"n": 2})
+        directory.mkdir()  # back again: recording resumes
+        recording.append({"n": 3})
+    assert [json.loads(line)["n"] for line in path.read_bytes().splitlines()] == [3]
+
+
+def open_recording_file(path: Path) -> RecordingFile | OSError:
+    """``RecordingFile(path)``, or the OSError it raised; fails the test if it blocks."""
+    result: list[RecordingFile | OSError] = []
+
+    def open_it() -> None:
+        try:
+            result.append(RecordingFile(path))
+        except OSError as exc:
+            result.append(exc)
+
+    opener = threading.Thread(target=open_it, daemon=True)
+    opener.start()
+    opener.join(timeout=10)
+    if opener.is_alive():  # unblock it (a writer and a reader), so no thread is left behind
+        os.close(os.open(path, os.O_RDWR))
+        opener.join(timeout=10)
+        if result and isinstance(result[0], RecordingFile):
+            result[0].close()
+        pytest.fail(f"opening the FIFO {path.name} blocked")
+    return result[0]
+
+
+def test_a_pipe_is_recorded_to_without_fsync(tmp_path: Path) -> None:
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # like `cat capture.fifo`
+    try:
+        recording = open_recording_file(fifo)  # durable: an fsync would fail (EINVAL)
+        assert isinstance(recording, RecordingFile), recording
+        with recording:
+            recording.append({"n": 1})
+        assert os.read(reader, 1000) == b'{"n":1}\n'
+    finally:
+        os.close(reader)
+
+
+def test_a_pipe_nobody_reads_is_refused_at_once_instead_of_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+    assert isinstance(open_recording_file(fifo), OSError)
+
+
 # -- a real `jobhook serve` process ------------------------------------------------------
 
 
