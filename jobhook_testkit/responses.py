@@ -17,8 +17,9 @@ A request whose body is not a contract-valid job report does not match, and the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import zlib
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
@@ -26,12 +27,66 @@ if TYPE_CHECKING:
 __all__ = ["job_report_matcher"]
 
 _MAX_LISTED = 20
+_MAX_INFLATED = 64 * 1024 * 1024  # a compressed body is inflated up to this many bytes
 
 
-def _body_text(body: object) -> str | None:
+def _inflate(body: bytes, encoding: str) -> bytes:
+    """``body`` decoded from its Content-Encoding (gzip or deflate); ValueError otherwise."""
+    if encoding in ("gzip", "x-gzip"):
+        decoders = [zlib.decompressobj(16 + zlib.MAX_WBITS)]
+    elif encoding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers send
+        decoders = [zlib.decompressobj(), zlib.decompressobj(-zlib.MAX_WBITS)]
+    else:
+        raise ValueError(f"the body is {encoding!r}-encoded (Content-Encoding), which "
+                         "this matcher cannot decode; gzip and deflate are understood")
+    for decoder in decoders:
+        try:
+            data = decoder.decompress(body, _MAX_INFLATED)
+        except zlib.error:
+            continue
+        if decoder.unconsumed_tail:
+            raise ValueError(f"the {encoding} body inflates past {_MAX_INFLATED} bytes")
+        return data
+    raise ValueError(f"the body is not valid {encoding} data, though Content-Encoding says so")
+
+
+def _content_encoding(headers: Mapping[str, str] | None) -> str:
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-encoding":
+            return value.strip().lower()
+    return ""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object (receivers "
+                             "disagree on which value wins)")
+        seen.add(key)
+    return result  # pragma: no cover (a repeated key was found above)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_repeated_keys,
+                            parse_constant=_reject_constant)
+
+
+def _body_text(body: object, encoding: str = "") -> str | None:
     """The request body as text; None when there is none. Raises ValueError if unreadable."""
     if body is None:
         return None
+    if encoding not in ("", "identity"):
+        if isinstance(body, str):
+            body = body.encode("utf-8", "surrogateescape")
+        if isinstance(body, bytes | bytearray):
+            body = _inflate(bytes(body), encoding)
     if isinstance(body, bytes | bytearray):
         try:
             return bytes(body).decode("utf-8")
@@ -61,13 +116,18 @@ def job_report_matcher(
         from jobhook_testkit.schema import validate
 
         try:
-            text = _body_text(request.body)
+            text = _body_text(request.body, _content_encoding(request.headers))
         except ValueError as exc:
             return False, f"request body is not a job report: {exc}"
         if text is None or not text.strip():
             return False, "request body is not a job report: the body is empty"
+        if text.startswith("\ufeff"):
+            return False, ("request body is not a job report: it starts with a UTF-8 byte "
+                           "order mark, which JSON does not allow")
         try:
-            payload = json.loads(text)
+            payload = _DECODER.decode(text)
+        except RecursionError:
+            return False, "request body is not a job report: JSON nested too deeply to parse"
         except ValueError as exc:
             return False, f"request body is not a job report: invalid JSON ({exc})"
         problems = [v for v in validate(payload, strict=strict) if v.is_error]

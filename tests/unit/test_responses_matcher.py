@@ -89,3 +89,48 @@ def test_strict_refuses_semantic_warnings(report: dict[str, Any]) -> None:
     matched, reason = job_report_matcher(strict=True)(_prepared(odd))
     assert not matched
     assert "/total_operations:" in reason
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply to parse"),
+        (b'{"id": "A1", "id": "B2"}', "the key 'id' appears twice in one object"),
+        (b'{"total_failed": NaN}', "NaN is not valid JSON"),
+        (b'\xef\xbb\xbf{"id": "A1"}', "starts with a UTF-8 byte order mark"),
+    ],
+    ids=["deeply-nested", "repeated-key", "nan", "bom"],
+)
+def test_hostile_bodies_are_a_mismatch_with_a_reason_never_an_exception(
+    body: bytes, expected: str
+) -> None:
+    matched, reason = job_report_matcher()(_prepared(body))
+
+    assert not matched
+    assert expected in reason
+
+
+@responses.activate
+def test_a_compressed_report_is_judged_by_what_it_inflates_to(report: dict[str, Any]) -> None:
+    import gzip
+    import json
+    import zlib
+
+    responses.post(URL, status=202, match=[job_report_matcher()])
+    raw = json.dumps(report).encode()
+    for encoding, body in (("gzip", gzip.compress(raw)), ("deflate", zlib.compress(raw))):
+        sent = requests.post(URL, data=body, timeout=5,
+                             headers={"Content-Encoding": encoding,
+                                      "Content-Type": "application/json"})
+        assert sent.status_code == 202, encoding
+
+    match = job_report_matcher()
+    broken = gzip.compress(json.dumps({**report, "total_failed": -1}).encode())
+    request = requests.Request("POST", URL, data=broken,
+                               headers={"Content-Encoding": "gzip"}).prepare()
+    matched, reason = match(request)
+    assert not matched
+    assert "/total_failed:" in reason
+    request.headers["Content-Encoding"] = "br"
+    assert "'br'-encoded (Content-Encoding), which this matcher cannot decode" in match(
+        request)[1]
