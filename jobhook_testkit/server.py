@@ -40,21 +40,37 @@ class _Capture:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
             result = self.app(environ, start_response)
-        except Exception as exc:
-            self.errors.append(exc)
-            raise
+        except BaseException as exc:
+            substitute = self._record(exc)
+            if substitute is exc:
+                raise
+            raise substitute from exc
         return self._iterate(result)
 
     def _iterate(self, result: Iterable[bytes]) -> Iterator[bytes]:
         try:
             yield from result
-        except Exception as exc:
-            self.errors.append(exc)
-            raise
+        except GeneratorExit:
+            raise  # the server closed the iterable early: not an error of the app
+        except BaseException as exc:
+            substitute = self._record(exc)
+            if substitute is exc:
+                raise
+            raise substitute from exc
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
+
+    def _record(self, exc: BaseException) -> BaseException:
+        """Keep ``exc``; return what to raise to the server in its place."""
+        if not isinstance(exc, Exception):
+            # SystemExit or KeyboardInterrupt from the app would silently end the server
+            # thread (and raised again in a test, end the test run): answered as a 500,
+            # like any other error of the app, and kept as a RuntimeError.
+            exc = RuntimeError(f"the app raised {type(exc).__name__}: {exc}".rstrip(": "))
+        self.errors.append(exc)
+        return exc
 
 
 class LiveServer:

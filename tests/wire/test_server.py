@@ -91,6 +91,22 @@ def test_exception_while_streaming_is_captured() -> None:
         FakeSender(server.url).deliver()
 
 
+def test_an_app_that_exits_does_not_vanish_in_the_server_thread() -> None:
+    def exits(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        raise SystemExit(3)
+
+    seen: list[object] = []
+
+    def exercise() -> None:
+        with serve_wsgi(exits) as server:
+            seen.append(FakeSender(server.url, timeout=2).deliver().status_code)
+
+    with pytest.raises(RuntimeError, match="the app raised SystemExit: 3") as caught:
+        exercise()
+    assert seen == [500]  # answered like any error of the app; the server thread lives on
+    assert isinstance(caught.value.__cause__, SystemExit)
+
+
 def test_raise_errors_raises_once_and_notes_the_others() -> None:
     with serve_wsgi(broken) as server:
         sender = FakeSender(server.url)
