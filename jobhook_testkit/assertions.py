@@ -7,6 +7,7 @@ They hide themselves from pytest tracebacks (``__tracebackhide__``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,18 @@ def describe(delivery: Delivery, *, expected: str, headline: str | None = None) 
     return "\n".join(lines)
 
 
+def _seconds(name: str, value: float) -> float:
+    """``value`` if it is a positive, finite number of seconds; ValueError otherwise.
+
+    A NaN bound would make every comparison false: the assertion could never fail.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+        0 < value < math.inf
+    ):
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def _status_words(delivery: Delivery) -> str:
     if delivery.status_code is None:
         return f"no answer ({delivery.outcome})"
@@ -76,6 +89,8 @@ def _status_words(delivery: Delivery) -> str:
 def assert_acknowledged(delivery: Delivery, *, within: float | None = None) -> None:
     """Assert the receiver answered 2xx in time (its timeout, or ``within`` seconds)."""
     __tracebackhide__ = True
+    if within is not None:
+        within = _seconds("within", within)
     if not delivery.acknowledged:
         raise ReceiverAssertionError(
             describe(
@@ -101,6 +116,15 @@ def assert_rejected(
 ) -> None:
     """Assert the receiver answered with one of ``statuses`` (default: any 4xx)."""
     __tracebackhide__ = True
+    if statuses is not None:
+        statuses = set(statuses)
+        if not statuses or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in statuses
+        ):
+            raise ValueError(
+                f"statuses must be HTTP status codes, e.g. statuses={{401, 403}}; got "
+                f"{statuses!r} (leave it out to accept any 4xx)"
+            )
     code = delivery.status_code
     answered = code is not None and str(delivery.outcome) in ("acknowledged", "rejected")
     if statuses is None:
@@ -125,6 +149,7 @@ def assert_rejected(
 def assert_answered_within(delivery: Delivery, seconds: float) -> None:
     """Assert some complete answer (any status) arrived within ``seconds``."""
     __tracebackhide__ = True
+    seconds = _seconds("seconds", seconds)
     answered = str(delivery.outcome) in ("acknowledged", "rejected")
     if not answered or delivery.elapsed > seconds:
         raise ReceiverAssertionError(

@@ -154,3 +154,26 @@ def test_control_characters_a_receiver_sent_are_shown_escaped_not_obeyed() -> No
     assert not any(ch in message for ch in "\x1b\x0b\r")
     # Still the five lines of the block (headline, sent + body, received, expected).
     assert len(message.splitlines()) == 5, message
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda d: assert_answered_within(d, float("nan")),
+         "seconds must be a positive number of seconds, got nan"),
+        (lambda d: assert_answered_within(d, 0), "seconds must be a positive number"),
+        (lambda d: assert_acknowledged(d, within=float("nan")),
+         "within must be a positive number of seconds, got nan"),
+        (lambda d: assert_acknowledged(d, within=-1), "within must be a positive number"),
+        (lambda d: assert_rejected(d, statuses=[]), "statuses must be HTTP status codes"),
+        (lambda d: assert_rejected(d, statuses=["401"]), "statuses must be HTTP status codes"),
+    ],
+    ids=["nan-seconds", "zero-seconds", "nan-within", "negative-within", "no-statuses",
+         "string-statuses"],
+)
+def test_a_bound_that_could_never_fail_is_a_usage_error(
+    call: Callable[[Delivery], None], message: str
+) -> None:
+    # Compared with NaN, every delivery is "in time": the assertion could not fail.
+    with pytest.raises(ValueError, match=message):
+        call(_deliver("204 No Content"))
