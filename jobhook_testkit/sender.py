@@ -93,19 +93,27 @@ def encode_report(report: Mapping[str, Any], encoding: Encoding = "compact") -> 
     escapes. ``reordered``: compact, keys of every object in reverse order.
     """
     value: Any = dict(report)
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     try:
+        # allow_nan=False: Python would write NaN/Infinity, which is not JSON at all.
         if encoding == "compact":
-            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         elif encoding == "pretty":
-            text = json.dumps(value, indent=2, ensure_ascii=False)
+            text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
         elif encoding == "ascii":
-            text = json.dumps(value, separators=(",", ":"), ensure_ascii=True)
-        elif encoding == "reordered":
-            text = json.dumps(_reordered(value), separators=(",", ":"), ensure_ascii=False)
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
         else:
-            raise ValueError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
+            text = json.dumps(
+                _reordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            )
     except TypeError as exc:
         raise TypeError(f"the report cannot be encoded as JSON: {exc}") from None
+    except ValueError as exc:  # NaN or Infinity; a circular reference
+        raise ValueError(
+            f"the report cannot be encoded as JSON: {exc} (to send such bytes on purpose, "
+            "use body=)"
+        ) from None
     return text.encode("utf-8")
 
 
