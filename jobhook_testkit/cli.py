@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from jobhook_testkit import __version__
 
@@ -53,9 +54,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jobhook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `jobhook generate | head`: the reader left, which is not an error of ours. Point
-        # stdout at /dev/null so the interpreter's final flush does not raise again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        # The reader of our output left. For `jobhook generate | head` that is the normal
+        # way to stop. Any other command could not print its result, so it cannot claim
+        # success: 2, an I/O error, never a 0 that hides failed checks.
+        _silence(sys.stdout)
+        if args.command == "generate":
+            return EXIT_OK
+        _note(f"jobhook {args.command}: output closed before the result was written")
+        return EXIT_USAGE
+    except OSError as exc:
+        # Typically stdout on a full disk; whatever it is, one line and exit 2.
+        _silence(sys.stdout)
+        where = f": {exc.filename}" if exc.filename else ""
+        _note(f"jobhook {args.command}: {exc.strerror or exc}{where}")
+        return EXIT_USAGE
     return code
+
+
+def _silence(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null so the final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # captured or already closed: nothing to flush there
+        pass
+
+
+def _note(text: str) -> None:
+    try:
+        print(text, file=sys.stderr)
+    except OSError:  # stderr went with stdout (`2>&1 | head`)
+        _silence(sys.stderr)

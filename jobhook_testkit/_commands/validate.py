@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -69,7 +70,7 @@ def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> 
             continue
         value, prefix = doc.value, doc.pointer
         for pointer in doc.duplicate_keys:
-            key = pointer.rsplit("/", 1)[-1]
+            key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
             yield Problem(doc.location, pointer, f"duplicate key {key!r} (JSON parsers "
                           "disagree on which value wins)", "error", "duplicate-key")
         if is_recording_line(value):  # a line written by `jobhook serve --record`
@@ -85,6 +86,42 @@ def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> 
                           str(violation.severity), violation.keyword)
 
 
+class _Output:
+    """stdout or stderr, outliving its reader: `jobhook validate big.ndjson | head`.
+
+    When the reader leaves, the rest of the output is dropped but every document is still
+    checked, so the exit code says whether the files are valid, not that the pipe closed.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name  # "stdout" or "stderr", looked up on each write (tests swap them)
+        self.gone = False
+
+    def write(self, text: str) -> None:
+        if not self.gone:
+            try:
+                getattr(sys, self.name).write(text)
+            except BrokenPipeError:
+                self._reader_left()
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                getattr(sys, self.name).flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self) -> None:
+        self.gone = True
+        # What is still buffered must not fail again when the interpreter exits.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, getattr(sys, self.name).fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # no real file descriptor (captured output)
+            pass
+
+
 def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
 
@@ -94,12 +131,13 @@ def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     input_errors: list[str] = []
     reports = invalid_reports = 0
+    out, err = _Output("stdout"), _Output("stderr")
     for source in sources:
         try:
             documents = read_documents(source, max_bytes=max_bytes)
         except InputError as exc:
             input_errors.append(str(exc))
-            print(f"jobhook validate: {exc}", file=sys.stderr)
+            err.write(f"jobhook validate: {exc}\n")
             continue
         for doc in documents:
             found = list(_check([doc], args.strict, unknown))
@@ -109,39 +147,41 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "text":
                 for problem in found:
                     if problem.severity == "error" or not args.quiet:
-                        print(problem.render())
+                        out.write(problem.render() + "\n")
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if args.format == "json":
-        _render_json(problems, input_errors, unknown, reports, invalid_reports)
+        _render_json(out, problems, input_errors, unknown, reports, invalid_reports)
     elif not args.quiet:
-        _render_summary(len(sources), reports, invalid_reports, warnings, unknown)
+        _render_summary(out, err, len(sources), reports, invalid_reports, warnings, unknown)
+    out.flush()
+    err.flush()
     if input_errors:
         return 2
     return 1 if errors else 0
 
 
 def _render_summary(
-    files: int, reports: int, invalid: int, warnings: int, unknown: Counter[str] | None
+    out: _Output, err: _Output, files: int, reports: int, invalid: int, warnings: int,
+    unknown: Counter[str] | None,
 ) -> None:
     if unknown:
-        print("fields the schema does not know:")
+        out.write("fields the schema does not know:\n")
         for name, count in sorted(unknown.items(), key=lambda item: (-item[1], item[0])):
-            print(f"  {name}: seen in {count} report{'s' if count != 1 else ''}")
+            out.write(f"  {name}: seen in {count} report{'s' if count != 1 else ''}\n")
     elif unknown is not None:
-        print("fields the schema does not know: none")
+        out.write("fields the schema does not know: none\n")
     plural = "s" if files != 1 else ""
-    print(
+    err.write(
         f"{files} file{plural}, {reports} document{'s' if reports != 1 else ''}: "
         f"{reports - invalid} valid, {invalid} invalid, "
-        f"{warnings} warning{'s' if warnings != 1 else ''}",
-        file=sys.stderr,
+        f"{warnings} warning{'s' if warnings != 1 else ''}\n"
     )
 
 
 def _render_json(
-    problems: list[Problem], input_errors: list[str], unknown: Counter[str] | None,
-    reports: int, invalid: int,
+    out: _Output, problems: list[Problem], input_errors: list[str],
+    unknown: Counter[str] | None, reports: int, invalid: int,
 ) -> None:
     result: dict[str, Any] = {
         "valid": not input_errors and not any(p.severity == "error" for p in problems),
@@ -152,5 +192,4 @@ def _render_json(
     }
     if unknown is not None:
         result["unknown_fields"] = dict(sorted(unknown.items()))
-    json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

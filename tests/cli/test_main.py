@@ -54,3 +54,43 @@ def test_a_reader_that_leaves_early_is_not_an_error() -> None:
     assert producer.wait(timeout=60) == 0
     assert first.startswith(b'{"id":')
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+class _FailingStdout:
+    """A stdout whose every write fails like a full disk or a closed pipe."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise OSError("no descriptor")  # like a captured stream: nothing to silence
+
+
+def test_a_full_disk_is_an_io_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    with monkeypatch.context() as patch:  # restored before capsys restores its own
+        patch.setattr(sys, "stdout", _FailingStdout(OSError(errno.ENOSPC, "No space left")))
+        assert main(["generate", "--count", "3", "--seed", "1"]) == 2
+    assert capsys.readouterr().err.endswith("jobhook generate: No space left\n")
+
+
+def test_a_reader_that_leaves_is_not_success_for_commands_that_report_a_verdict(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only `generate` may treat it as the normal end: for the others 0 would claim that
+    # checks passed whose results nobody saw (`jobhook check ... | head -1` exited 0 with
+    # a failed MUST check).
+    with monkeypatch.context() as patch:  # restored before capsys restores its own
+        patch.setattr(sys, "stdout", _FailingStdout(BrokenPipeError(32, "Broken pipe")))
+        assert main(["check", "--list"]) == 2
+        assert main(["generate", "--count", "3", "--seed", "1"]) == 0
+    assert "jobhook check: output closed before the result was written" in capsys.readouterr().err

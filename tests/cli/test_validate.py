@@ -201,3 +201,38 @@ def test_real_subprocess_entry_points(tmp_path: Path, report: dict[str, Any]) ->
                                 text=True, timeout=60, check=False)
         assert result.returncode == 1, result.stderr
         assert result.stdout == f"{path}: /total_failed: -1 is less than the minimum of 0\n"
+
+
+def test_a_duplicate_key_is_named_as_written_not_as_a_pointer_token(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps(report)[:-1] + ', "a/b~c": 1, "a/b~c": 2}')
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out == (
+        f"{path}: /a~1b~0c: duplicate key 'a/b~c' (JSON parsers disagree on which value wins)\n"
+    )
+
+
+@pytest.mark.parametrize(("valid", "code"), [(True, 0), (False, 1)])
+@pytest.mark.parametrize("extra", [[], ["--format", "json"]], ids=["text", "json"])
+def test_a_reader_that_leaves_does_not_change_the_verdict(
+    tmp_path: Path, report: dict[str, Any], valid: bool, code: int, extra: list[str]
+) -> None:
+    # `jobhook validate big.ndjson | head`: the reader leaves before we print. The exit
+    # code must still say whether the file is valid (0 would hide invalid reports from CI).
+    import os
+
+    bad = dict(report, total_failed=-1)
+    path = _write(tmp_path / "r.ndjson", *([report] * 3 if valid else [bad, report, bad]))
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "jobhook_testkit", "validate", *extra, str(path)],
+            stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == code, result.stderr
+    assert b"Traceback" not in result.stderr and b"Exception ignored" not in result.stderr

@@ -160,7 +160,8 @@ def test_nesting_deeper_than_the_recursion_limit_is_one_clear_error(kind: str) -
     errors = [doc.error for doc in docs if doc.error is not None]
     assert errors == ["JSON nested too deeply to parse"]
     if kind == "ndjson-line":
-        assert [(doc.line, doc.value) for doc in docs] == [(1, {"ok": 1}), (2, None), (3, {"ok": 2})]
+        lines = [(doc.line, doc.value) for doc in docs]
+        assert lines == [(1, {"ok": 1}), (2, None), (3, {"ok": 2})]
 
 
 def test_nesting_the_parser_accepts_is_walked_without_recursion() -> None:
