@@ -6,7 +6,8 @@ Every printed form, report and recording goes through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -19,10 +20,16 @@ def redact_authorization(value: str | None) -> str | None:
     stripped = value.strip()
     if not stripped:
         return value  # an empty value hides nothing and says something useful
-    scheme, sep, credential = stripped.partition(" ")
-    if sep and credential.strip() and scheme.isascii() and scheme.isalpha() and len(scheme) <= 20:
+    scheme, credential = _split(stripped)
+    if credential and scheme.isascii() and scheme.isalpha() and len(scheme) <= 20:
         return f"{scheme} {REDACTED}"
     return REDACTED
+
+
+def _split(value: str) -> tuple[str, str]:
+    """``(scheme, credential)`` split at the first run of whitespace (a tab counts)."""
+    parts = value.split(None, 1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (value, "")
 
 
 def redact_headers(
@@ -37,11 +44,28 @@ def redact_headers(
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """Remove any verbatim occurrence of ``secret`` (and its credential part) from text."""
-    if not secret:
+    """Remove any occurrence of ``secret`` (and of its credential part) from text.
+
+    Also the forms an echo of it takes on its way into a message: whitespace folded into
+    one space, escaped as in a JSON string or a Python repr.
+    """
+    if not secret or not secret.strip():
         return text
-    text = text.replace(secret, redact_authorization(secret) or REDACTED)
-    credential = secret.strip().partition(" ")[2].strip()
+    redacted = redact_authorization(secret) or REDACTED
+    for form in _forms(secret):
+        text = text.replace(form, redacted)
+    credential = _split(secret.strip())[1]
     if len(credential) >= 4:
-        text = text.replace(credential, REDACTED)
+        for form in _forms(credential):
+            text = text.replace(form, REDACTED)
     return text
+
+
+def _forms(value: str) -> Iterator[str]:
+    forms = {value, value.strip(), " ".join(value.split())}
+    for form in list(forms):  # as a JSON encoder writes it (some escape "/" too)
+        escaped = json.dumps(form)[1:-1]
+        forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(form, ensure_ascii=False)[1:-1]}
+    forms |= {repr(form)[1:-1] for form in forms}  # and as a repr() shows any of those
+    forms.discard("")
+    yield from sorted(forms, key=len, reverse=True)  # longest first: no partial leftovers

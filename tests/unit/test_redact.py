@@ -45,3 +45,59 @@ def test_scrub_removes_the_secret_and_its_credential_anywhere() -> None:
     assert "s3cretvalue" not in cleaned
     assert cleaned == "sent Authorization: Bearer [redacted]; echoed back: [redacted]"
     assert scrub("nothing", None) == "nothing"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Bearer\ts3cret", "Bearer [redacted]"), ("bearer s3cret", "bearer [redacted]"),
+     ("Bearer\u00a0s3cret", "Bearer [redacted]"), ("Basic " + "Q" * 100_000, "Basic [redacted]"),
+     ("Bearer ключ-секрет", "Bearer [redacted]"), ("Токен abc", REDACTED)],
+    ids=["tab", "lowercase", "nbsp", "very-long", "unicode-credential", "unicode-scheme"],
+)
+def test_odd_authorization_values_keep_only_an_ascii_scheme(value: str, expected: str) -> None:
+    assert redact_authorization(value) == expected
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "token: s3cret/value+1==",                   # the credential alone
+        "got 'Bearer s3cret/value+1=='",             # the tab folded into a space
+        '{"auth": "Bearer\\ts3cret\\/value+1=="}',   # JSON with escaped tab and slash (PHP)
+        '{"token": "s3cret\\/value+1=="}',            # JSON, escaped slash, credential alone
+        "'Bearer\\ts3cret/value+1=='",               # a Python repr
+    ],
+)
+def test_scrub_catches_the_forms_an_echoed_secret_takes(echo: str) -> None:
+    cleaned = scrub(echo, "Bearer\ts3cret/value+1==")
+    assert "s3cret" not in cleaned, cleaned
+    assert REDACTED in cleaned
+
+
+def test_scrub_escapes_non_ascii_like_a_json_encoder() -> None:
+    import json
+
+    secret = "Bearer ключ-секрет"
+    for ensure_ascii in (True, False):
+        echo = json.dumps({"authorization": secret}, ensure_ascii=ensure_ascii)
+        assert scrub(echo, secret) == '{"authorization": "Bearer [redacted]"}'
+
+
+def test_a_delivery_never_shows_an_echoed_credential() -> None:
+    # A receiver that echoes the token it refused, JSON-escaped the PHP way ("\/"); the
+    # sender's Authorization separates scheme and token with a tab (HTTP allows it).
+    from collections.abc import Callable, Iterable
+
+    from jobhook_testkit import FakeSender, edge_case
+
+    def app(environ: dict[str, str], start_response: Callable[..., object]) -> Iterable[bytes]:
+        token = environ["HTTP_AUTHORIZATION"].split(None, 1)[1].replace("/", "\\/")
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b'{"error": "bad token ' + token.encode() + b'"}']
+
+    delivery = FakeSender(app, auth="Bearer\tmF_9.B5f/4.1JqM").deliver(
+        edge_case("docs-sample").payload
+    )
+    assert delivery.status_code == 401
+    for text in (str(delivery), repr(delivery)):
+        assert "B5f" not in text, text
