@@ -307,6 +307,15 @@ class RecordingReceiver:
             self._wake.set()
             self._wake = threading.Event()
 
+    def end_delays(self) -> None:
+        """Answer every delivery waiting out a scripted delay now, and later ones at once.
+
+        For a clean shutdown: what was recorded gets its answer before the server goes.
+        :meth:`clear` undoes it (later deliveries wait out their delay again).
+        """
+        with self._lock:
+            self._wake.set()
+
     def close(self) -> None:
         """Close the recording file (later deliveries are answered 503); end any delay."""
         with self._lock:

@@ -1,7 +1,9 @@
 """``jobhook serve``: a receiver that checks and records every delivery it gets.
 
 One line per delivery on stdout; the listening address, warnings and the closing summary
-on stderr. Stops cleanly on Ctrl-C or SIGTERM (exit 0).
+on stderr. Stops cleanly on Ctrl-C or SIGTERM (exit 0): it stops listening, answers the
+deliveries it already has (a scripted delay is cut short), waits up to a few seconds for
+requests still arriving, and only then closes the recording file.
 """
 
 from __future__ import annotations
@@ -9,22 +11,24 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from jobhook_testkit._commands import _options
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
     from jobhook_testkit.recorder import Event, RecordingReceiver
+    from jobhook_testkit.server import LiveServer
 
 HELP = "run a receiver that validates and records each delivery (NDJSON), to capture real traffic"
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 DEFAULT_PORT = 8000
-
-
-
-
+DRAIN_TIMEOUT = 5.0  # seconds a stop waits for requests still being received or answered
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +86,52 @@ def _short_id(value: object) -> str:
     if not isinstance(value, str) or not value:
         return "-"
     return value if len(value) <= 9 else f"{value[:4]}…{value[-3:]}"
+
+
+class InFlight:
+    """Wraps the app to count requests being handled until their answer is written.
+
+    Werkzeug closes the answer's iterable after writing it, so a request stops counting
+    only once the sender has its answer (or the connection failed).
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._changed:
+            self.count += 1
+        try:
+            answer = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return self._answer(answer)
+
+    def _answer(self, answer: Iterable[bytes]) -> Iterator[bytes]:
+        try:
+            yield from answer
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._changed:
+            self.count -= 1
+            self._changed.notify_all()
+
+    def wait(self, timeout: float, hurry: threading.Event) -> int:
+        """Wait until no request is in progress, ``timeout`` passes or ``hurry`` is set;
+        return how many are still in progress."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.count and not hurry.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(min(left, 0.05))
+            return self.count
 
 
 class Console:
@@ -166,6 +216,23 @@ def _summary(receiver: RecordingReceiver) -> list[str]:
     return lines
 
 
+def _drain(
+    server: LiveServer, receiver: RecordingReceiver, in_flight: InFlight, hurry: threading.Event
+) -> None:
+    """Stop listening, then let the deliveries in progress be recorded and answered."""
+    server.stop()
+    receiver.end_delays()
+    if in_flight.wait(0.2, hurry) == 0:  # the usual case: nothing, or a quick answer
+        return
+    print(f"jobhook serve: stopping: waiting up to {DRAIN_TIMEOUT:g} s for "
+          f"{_count(in_flight.count, 'request', 'requests')} in progress "
+          "(Ctrl-C again to stop now)", file=sys.stderr, flush=True)
+    left = in_flight.wait(DRAIN_TIMEOUT, hurry)
+    if left:
+        print(f"jobhook serve: stopped waiting for {_count(left, 'request', 'requests')} "
+              "still in progress", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     import signal
     from contextlib import ExitStack
@@ -191,17 +258,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     console.receiver = receiver
 
-    stop = threading.Event()
+    stop, hurry = threading.Event(), threading.Event()
+
+    def on_signal(*_: object) -> None:  # the first stops cleanly, a second stops now
+        (hurry if stop.is_set() else stop).set()
+
+    in_flight = InFlight(receiver)
     with ExitStack() as stack:
         stack.enter_context(receiver)
         try:
-            server = stack.enter_context(serve_wsgi(receiver, host=args.host, port=args.port))
+            server = stack.enter_context(serve_wsgi(in_flight, host=args.host, port=args.port))
         except OSError as exc:
             reason = exc.strerror or str(exc)
             print(f"jobhook serve: cannot listen on {args.host}:{args.port}: {reason}", file=err)
             return EXIT_USAGE
         for sig in (signal.SIGINT, signal.SIGTERM):  # both mean "stop cleanly" here
-            stack.callback(signal.signal, sig, signal.signal(sig, lambda *_: stop.set()))
+            stack.callback(signal.signal, sig, signal.signal(sig, on_signal))
         if not _is_loopback(args.host):
             print(
                 f"jobhook serve: WARNING: listening on {args.host}, not just this machine: "
@@ -214,6 +286,7 @@ def run(args: argparse.Namespace) -> int:
               file=err, flush=True)
         while not stop.wait(0.25):
             pass
+        _drain(server, receiver, in_flight, hurry)
     for line in _summary(receiver):
         print(line, file=err)
     return EXIT_OK

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,59 @@ def test_binding_beyond_loopback_warns_loudly_and_sigterm_stops_it(tmp_path: Pat
     assert "WARNING: listening on 0.0.0.0, not just this machine" in err
     assert "(and no --auth is set)" in err
     assert "stopped. 1 delivery recorded (1 valid" in err
+
+
+def wait_until(condition: Any, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_sigterm_answers_the_delivery_it_already_recorded(tmp_path: Path) -> None:
+    record = tmp_path / "deliveries.ndjson"
+    with serve_process(tmp_path, "--delay", "60", "--record", str(record)) as (process, url):
+        delivered: list[Any] = []
+        sender = threading.Thread(
+            target=lambda: delivered.append(FakeSender(url, timeout=30).deliver(sample()))
+        )
+        sender.start()
+        wait_until(lambda: record.exists() and record.read_bytes().endswith(b"\n"),
+                   "the delivery to be recorded")
+        process.send_signal(signal.SIGTERM)  # while it waits out its scripted delay
+        sender.join(timeout=30)
+        assert process.wait(timeout=10) == 0
+    (delivery,) = delivered
+    # recorded, so it must also be acknowledged: a stop must not cut the answer off
+    assert delivery.status_code == 204, delivery.reason
+    assert len(record.read_bytes().splitlines()) == 1
+
+
+def test_a_stop_waits_for_a_request_in_progress_but_a_second_signal_ends_the_wait(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobhook_testkit._commands.serve import InFlight, _drain
+    from jobhook_testkit.recorder import RecordingReceiver
+    from jobhook_testkit.server import serve_wsgi
+
+    receiver = RecordingReceiver()
+    in_flight = InFlight(receiver)
+    hurry = threading.Event()
+    with receiver, serve_wsgi(in_flight) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as stuck:
+            stuck.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n{")
+            wait_until(lambda: in_flight.count == 1, "the request to reach the app")
+            assert in_flight.wait(0.05, threading.Event()) == 1  # a stuck body: no end
+            hurry.set()  # as a second Ctrl-C does
+            _drain(server, receiver, in_flight, hurry)
+            assert not server.running
+        wait_until(lambda: in_flight.count == 0, "the stuck request to end")
+    err = capsys.readouterr().err
+    assert "waiting up to 5 s for 1 request in progress (Ctrl-C again to stop now)" in err
+    assert "stopped waiting for 1 request still in progress" in err
+    assert receiver.counts == {"incomplete": 1}
 
 
 def test_a_console_whose_reader_left_does_not_break_deliveries() -> None:
