@@ -146,6 +146,29 @@ class TestSemanticChecks:
         sample["updated_at"] = "2020-11-21T14:26:10.500001Z"
         assert validate(sample) == []
 
+    @pytest.mark.parametrize(
+        ("created", "updated"),
+        [("2020-11-21T14:26:10.123456789Z", "2020-11-21T14:26:10.1234567Z"),
+         ("2020-11-21T14:26:10.000000001Z", "2020-11-21T14:26:10Z")],
+    )
+    def test_nanoseconds_count_in_the_ordering(
+        self, sample: dict[str, Any], created: str, updated: str
+    ) -> None:
+        # The schema allows 9 fractional digits; datetime keeps 6 and saw these as equal.
+        sample["created_at"], sample["updated_at"] = created, updated
+        assert [v.keyword for v in validate(sample)] == ["updated-after-created"]
+        sample["created_at"], sample["updated_at"] = updated, created
+        assert validate(sample) == []
+
+    def test_counts_written_as_whole_floats_are_judged_too(self, sample: dict[str, Any]) -> None:
+        # JSON Schema calls 5.0 an integer, so the schema lets it through; the sum must
+        # still be checked rather than silently skipped.
+        sample["total_operations"] = 5.0
+        (violation,) = validate(sample)
+        assert (violation.severity, violation.keyword) == (Severity.WARNING, "counts-add-up")
+        sample["total_operations"] = 3.0
+        assert validate(sample) == []
+
     def test_counts_that_do_not_add_up_are_a_warning(self, sample: dict[str, Any]) -> None:
         sample["total_operations"] = 4
         (violation,) = validate(sample)
