@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator
+from pathlib import Path
 from random import Random
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,22 @@ def replay_command(seed: int, nodeid: str) -> str:
     return f"pytest --jobhook-seed={seed} {quoted}"
 
 
+def _replay_target(item: pytest.Item) -> str:
+    """The node id as the user can pass it from where they ran pytest.
+
+    Node ids are relative to the rootdir; pytest reads its arguments relative to the
+    directory it was started in, which may be a subdirectory (or another directory).
+    """
+    nodeid = item.nodeid
+    file_part, sep, rest = nodeid.partition("::")
+    invoked = item.config.invocation_params.dir
+    rootpath = item.config.rootpath
+    if not sep or invoked == rootpath:
+        return nodeid
+    relative = os.path.relpath(rootpath / file_part, invoked)
+    return f"{Path(relative).as_posix()}::{rest}"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     seed = jobhook_seed(config)
     return f"jobhook: seed {seed} (replay with --jobhook-seed={seed})"
@@ -145,7 +162,7 @@ def pytest_runtest_makereport(
     if _SEED_KEY in item.config.stash:
         seed = item.config.stash[_SEED_KEY]
         report.sections.append(
-            ("jobhook", f"seed:   {seed}\nreplay: {replay_command(seed, item.nodeid)}")
+            ("jobhook", f"seed:   {seed}\nreplay: {replay_command(seed, _replay_target(item))}")
         )
     for title, render in item.stash.get(_SECTIONS_KEY, ()):
         text = render()

@@ -158,6 +158,29 @@ def test_the_replay_command_reproduces_the_payloads(
     assert json.loads((pytester.path / "boom.json").read_text()) == seen
 
 
+def test_the_replay_command_works_from_the_directory_pytest_was_run_in(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Node ids are relative to the rootdir, but pytest reads paths relative to where it
+    # was started: run from a subdirectory, 'sub/test_fail.py::...' was "not found".
+    pytester.makeini("[pytest]\n")
+    sub = pytester.mkdir("sub")
+    (sub / "test_fail.py").write_text(
+        "import json, pathlib\n"
+        "def test_boom(job_report):\n"
+        "    pathlib.Path('boom.json').write_text(json.dumps(job_report))\n"
+        "    assert False\n"
+    )
+    monkeypatch.chdir(sub)
+    first = _run(pytester, "-q", "test_fail.py")
+    seen = json.loads((sub / "boom.json").read_text())
+    line = next(line for line in first.outlines if line.startswith("replay: "))
+    argv = shlex.split(line.removeprefix("replay: "))
+    assert argv[2] == "test_fail.py::test_boom"
+    _run(pytester, *argv[1:]).assert_outcomes(failed=1)
+    assert json.loads((sub / "boom.json").read_text()) == seen
+
+
 def test_payloads_do_not_depend_on_order_or_selection(
     pytester: pytest.Pytester, recording: Path
 ) -> None:
