@@ -386,3 +386,18 @@ def test_unknown_host_is_a_connection_failure_naming_it(slow_resolver: threading
     delivery = sender("http://receiver.test:8080").deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED
     assert delivery.reason == "cannot resolve 'receiver.test': Name or service not known"
+
+
+def test_answer_before_the_body_is_read_is_what_counts() -> None:
+    def early_401(conn: socket.socket, stop: threading.Event) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(1)
+        conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\nnope")
+        # closing with the body unread resets the connection under the sender's writes
+
+    with hostile(early_401) as server:
+        delivery = sender(server.url).deliver(body=b"{" + b" " * (8 * 1024 * 1024) + b"}")
+    assert delivery.outcome is Outcome.REJECTED, delivery
+    assert delivery.status_code == 401
+    assert delivery.body_excerpt == b"nope"
