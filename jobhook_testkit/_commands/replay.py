@@ -3,6 +3,11 @@
 Reads ``jobhook serve --record`` files (the ``report`` of each line; malformed deliveries
 are skipped with a note) and plain reports (``jobhook generate`` NDJSON, a JSON array, one
 JSON file) alike, and sends them one after the other, in file order.
+
+A receiver that does not answer at the start (nothing listening, or no answer within the
+timeout) is a usage error (exit 2, nothing sent), as for ``jobhook check``; one that stops
+answering midway ends the replay after a few deliveries in a row got no answer, since each
+would cost a whole timeout.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from jobhook_testkit._commands import _options
 
 if TYPE_CHECKING:
     from jobhook_testkit._jsonio import Document
+    from jobhook_testkit.delivery import Delivery
+    from jobhook_testkit.sender import FakeSender
 
 HELP = "send recorded (or generated) reports to a receiver again, in order"
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
-
+MAX_UNANSWERED = 3  # stop after this many deliveries in a row got no answer at all
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +40,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", metavar="URL", help="the receiver to deliver to (http or https)")
     _options.add_auth(parser, "Authorization value to send")
     _options.add_timeout(parser, "give up on a delivery after this long, like the platform")
+    parser.add_argument(
+        "--max-bytes", type=_options.byte_count, default=None, metavar="N",
+        help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
+    )
 
 
 def _where(document: Document) -> str:
@@ -71,11 +82,31 @@ def _short_id(value: Any) -> str:
     return "".join(c if c.isprintable() else "?" for c in shown)
 
 
-def run(args: argparse.Namespace) -> int:
+def _deliver(sender: FakeSender, value: Any) -> Delivery:
+    """Send ``value`` as recorded: a report as JSON, anything else as its JSON text.
+
+    Text JSON can carry but UTF-8 cannot (a lone surrogate, written ``\\ud800`` in the
+    original body) is sent with ASCII escapes, as it must have arrived.
+    """
     import json
 
-    from jobhook_testkit._jsonio import InputError, read_documents
+    if isinstance(value, Mapping):
+        try:
+            return sender.deliver(value)
+        except UnicodeEncodeError:
+            return sender.deliver(value, encoding="ascii")
+    try:  # plain JSON that is not an object: replayed as sent, to see what happens
+        body = json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        body = json.dumps(value).encode()
+    return sender.deliver(body=body)
+
+
+def run(args: argparse.Namespace) -> int:
+    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
     from jobhook_testkit._redact import scrub
+    from jobhook_testkit.contract import ReceiverUnreachableError, preflight
+    from jobhook_testkit.delivery import Outcome
     from jobhook_testkit.sender import FakeSender
 
     err = sys.stderr
@@ -85,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
         return EXIT_USAGE
     try:
-        documents = read_documents(args.file)
+        documents = read_documents(args.file, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     except InputError as exc:
         print(f"jobhook replay: {exc}", file=err)
         return EXIT_USAGE
@@ -97,13 +128,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobhook replay: nothing to replay in {args.file}", file=err)
         return EXIT_PROBLEMS
 
-    acknowledged = 0
+    try:
+        preflight(sender.url, auth=args.auth, timeout=args.timeout)
+    except ReceiverUnreachableError as exc:
+        message = scrub(str(exc), args.auth)
+        print(f"jobhook replay: {message} (is it running? nothing was sent)", file=err)
+        return EXIT_USAGE
+
+    acknowledged = sent = unanswered = 0
     width = len(str(len(to_send)))
     for number, (where, value) in enumerate(to_send, start=1):
-        if isinstance(value, Mapping):
-            delivery = sender.deliver(value)
-        else:  # plain JSON that is not an object: replayed as sent, to see what happens
-            delivery = sender.deliver(body=json.dumps(value, ensure_ascii=False).encode())
+        delivery = _deliver(sender, value)
+        sent += 1
         if delivery.acknowledged:
             acknowledged += 1
             verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
@@ -111,12 +147,20 @@ def run(args: argparse.Namespace) -> int:
             verdict = f"NOT acknowledged: {scrub(delivery.reason, args.auth)}"
         print(f"{number:>{width}}/{len(to_send)}  {where}  {_short_id(value)}  {verdict}",
               flush=True)
+        no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)
+        unanswered = unanswered + 1 if no_answer else 0
+        if unanswered >= MAX_UNANSWERED and sent < len(to_send):
+            print(f"jobhook replay: stopped: {MAX_UNANSWERED} deliveries in a row got no "
+                  f"answer (is the receiver still running?); {len(to_send) - sent} "
+                  "report(s) not sent", file=err)
+            break
 
-    failed = len(to_send) - acknowledged
+    failed = sent - acknowledged
     summary = (
-        f"replayed {len(to_send)} report(s) to {sender.url}: {acknowledged} acknowledged"
+        f"replayed {sent} report(s) to {sender.url}: {acknowledged} acknowledged"
         + (f", {failed} NOT acknowledged" if failed else "")
+        + (f", {len(to_send) - sent} not sent" if sent < len(to_send) else "")
         + (f"; {len(notes)} skipped" if notes else "")
     )
     print(summary)
-    return EXIT_OK if failed == 0 else EXIT_PROBLEMS
+    return EXIT_OK if failed == 0 and sent == len(to_send) else EXIT_PROBLEMS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,74 @@ def test_unacknowledged_deliveries_exit_1_without_printing_the_credential(
     assert "1 NOT acknowledged" in out.splitlines()[-1]
     assert recorder.refused == 1
     assert "wrong-secret" not in out + err
+
+
+def test_a_recorded_lone_surrogate_is_replayed_as_the_escape_it_arrived_as(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "r.ndjson"
+    body = json.dumps(reports(1)[0])[:-1] + ', "odd": "\\ud800"}'
+    with serve_recorder(record=recording) as first:
+        assert FakeSender(first.url).deliver(body=body.encode()).acknowledged
+    with serve_recorder() as second:
+        code = main(["replay", str(recording), second.url])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "Traceback" not in err
+    assert [d.report for d in second.deliveries] == [d.report for d in first.deliveries]
+    assert b'"odd":"\\ud800"' in second.deliveries[0].body
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # nothing listens there now
+
+
+def test_an_unreachable_receiver_exits_2_and_nothing_is_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "generated.ndjson"
+    source.write_text("".join(json.dumps(r) + "\n" for r in reports(50)), encoding="utf-8")
+    url = f"http://127.0.0.1:{free_port()}/hooks"
+    assert main(["replay", str(source), url, "--auth", "Bearer s3cret"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"receiver unreachable at {url}" in err
+    assert "nothing was sent" in err
+    assert "s3cret" not in err
+
+
+def test_a_receiver_that_stops_answering_ends_the_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "generated.ndjson"
+    source.write_text("".join(json.dumps(r) + "\n" for r in reports(8)), encoding="utf-8")
+    with serve_recorder() as recorder:
+        recorder.respond_with(delay=30)  # reports are recorded, then never answered in time
+        code = main(["replay", str(source), recorder.url, "--timeout", "0.2"])
+        recorder.receiver.clear()  # answer the waiting deliveries now
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "stopped: 3 deliveries in a row got no answer" in err
+    assert "5 report(s) not sent" in err
+    assert out.splitlines()[-1] == (
+        f"replayed 3 report(s) to {recorder.url}/: 0 acknowledged, 3 NOT acknowledged, "
+        "5 not sent"
+    )
+
+
+def test_max_bytes_refuses_a_larger_file_and_allows_raising_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "generated.ndjson"
+    source.write_text("".join(json.dumps(r) + "\n" for r in reports(3)), encoding="utf-8")
+    with serve_recorder() as recorder:
+        assert main(["replay", str(source), recorder.url, "--max-bytes", "100"]) == 2
+        assert "is larger than the 100 bytes limit" in capsys.readouterr().err
+        assert main(["replay", str(source), recorder.url, "--max-bytes", "1M"]) == 0
+    assert len(recorder.deliveries) == 3
 
 
 def test_nothing_to_replay_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
