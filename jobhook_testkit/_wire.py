@@ -167,7 +167,10 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
     until the deadline; a lookup still running then ends on its own, unobserved.
     """
     if _is_ip_literal(host):
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        try:
+            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:  # e.g. an IPv6 zone naming no interface
+            raise _ResolutionFailed(f"cannot resolve {host!r}: {describe_error(exc)}") from None
     outcome: list[Any] = []
     done = threading.Event()
 

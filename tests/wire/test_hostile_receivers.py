@@ -388,6 +388,12 @@ def test_unknown_host_is_a_connection_failure_naming_it(slow_resolver: threading
     assert delivery.reason == "cannot resolve 'receiver.test': Name or service not known"
 
 
+def test_an_ip_literal_that_cannot_be_used_is_told_the_same_way() -> None:
+    delivery = sender("http://[fe80::1%25no-such-interface]:8080").deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.startswith("cannot resolve 'fe80::1%25no-such-interface': ")
+
+
 def test_answer_before_the_body_is_read_is_what_counts() -> None:
     def early_401(conn: socket.socket, stop: threading.Event) -> None:
         head = b""
