@@ -43,7 +43,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
-from jobhook_testkit._jsonio import loads_strict
+from jobhook_testkit._jsonio import _duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
 from jobhook_testkit._redact import redact_headers
 from jobhook_testkit.schema import Violation, unknown_fields, validate
@@ -168,7 +168,18 @@ def _parse_body(body: bytes) -> tuple[dict[str, Any] | None, tuple[Violation, ..
         return None, (Violation("", "body is JSON nested too deeply to parse", keyword="json"),)
     if not isinstance(value, dict):
         return None, tuple(validate(value))
-    return dict(value), tuple(validate(value))
+    return dict(value), (*_duplicate_keys(value), *validate(value))
+
+
+def _duplicate_keys(value: dict[str, Any]) -> list[Violation]:
+    """A violation per key repeated in one object: only the last value is kept, so the
+    recording must say the body held more (as ``jobhook validate`` does)."""
+    found = []
+    for pointer in _duplicate_pointers(value):
+        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        message = f"duplicate key {key!r} (JSON parsers disagree on which value wins)"
+        found.append(Violation(pointer, message, keyword="duplicate-key"))
+    return found
 
 
 def _request_path(environ: WSGIEnvironment) -> str:

@@ -255,3 +255,19 @@ def test_recording_to_a_device_is_acknowledged(report: dict[str, Any]) -> None:
         response = post(Client(receiver), json.dumps(report))
     assert response.status_code == 204
     assert receiver.counts == {"recorded": 1, "valid": 1}
+
+
+def test_a_repeated_key_is_recorded_as_a_violation(tmp_path: Path, report: dict[str, Any]) -> None:
+    record = tmp_path / "r.ndjson"
+    body = json.dumps(report)[:-1] + ', "id": "second"}'
+    with RecordingReceiver(record=record) as receiver:
+        response = post(Client(receiver), body)
+    assert response.status_code == 204  # recorded, not judged
+    (delivery,) = receiver.deliveries
+    assert delivery.report is not None and delivery.report["id"] == "second"
+    assert not delivery.valid
+    assert [str(v) for v in delivery.errors] == [
+        "/id: duplicate key 'id' (JSON parsers disagree on which value wins)"
+    ]
+    (line,) = lines(record)
+    assert line["violations"][0]["pointer"] == "/id"
