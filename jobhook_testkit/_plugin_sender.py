@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jobhook_testkit.server import LiveServer
 
 DEFAULT_TIMEOUT = 5.0
+MAX_TIMEOUT = 7 * 24 * 3600.0  # FakeSender's (not imported here: the sender loads ssl)
 SHOWN_DELIVERIES = 3
 _TIMEOUT_KEY = pytest.StashKey[float]()
 
@@ -45,6 +46,10 @@ def _parse_timeout(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise pytest.UsageError(
             f"ini option jobhook_timeout: expected a positive number of seconds, got {text!r}"
+        )
+    if value > MAX_TIMEOUT:
+        raise pytest.UsageError(
+            f"ini option jobhook_timeout: at most {MAX_TIMEOUT:g} seconds (a week), got {text!r}"
         )
     return value
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from jobhook_testkit._plugin_sender import _parse_timeout
-from jobhook_testkit.sender import SenderFactory
+from jobhook_testkit.sender import MAX_TIMEOUT, FakeSender, SenderFactory
 from jobhook_testkit.server import LiveServer
 
 if TYPE_CHECKING:
@@ -92,6 +92,14 @@ def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
 def test_bad_ini_timeout_is_a_usage_error(text: str) -> None:
     with pytest.raises(pytest.UsageError, match="jobhook_timeout: expected a positive number"):
         _parse_timeout(text)
+
+
+def test_ini_timeout_beyond_what_the_sender_takes_is_a_usage_error() -> None:
+    # Not an error at the first jobhook_sender(...) call of every test.
+    with pytest.raises(pytest.UsageError, match="jobhook_timeout: at most 604800 seconds"):
+        _parse_timeout("1e10")
+    assert _parse_timeout(str(MAX_TIMEOUT)) == MAX_TIMEOUT
+    assert FakeSender("http://127.0.0.1:1/", timeout=MAX_TIMEOUT).timeout == MAX_TIMEOUT
 
 
 def test_ini_timeout_parses() -> None:
