@@ -45,7 +45,7 @@ from werkzeug.wsgi import get_input_stream
 
 from jobhook_testkit._jsonio import _duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
-from jobhook_testkit._redact import redact_headers
+from jobhook_testkit._redact import redact_headers, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
 
 if TYPE_CHECKING:
@@ -229,6 +229,7 @@ class RecordingReceiver:
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
             raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
         self._auth = auth.encode("utf-8") if auth is not None else None
+        self._auth_text = auth
         scheme = (auth or "").strip().partition(" ")[0]
         scheme = scheme if scheme.isascii() and scheme.isalpha() and " " in (auth or "") else ""
         self._challenge = f'{scheme or "Bearer"} realm="jobhook"'
@@ -347,6 +348,11 @@ class RecordingReceiver:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = _request_path(environ)
         headers = redact_headers(list(EnvironHeaders(environ).items()))
+        # The Authorization value (sent or expected) may be echoed elsewhere: in the query
+        # string (?token=...) or in another header (X-Api-Key, X-Forwarded-Authorization).
+        for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text} - {None}:
+            path = scrub(path, secret)
+            headers = {name: scrub(value, secret) for name, value in headers.items()}
 
         def refuse(kind: str, status: int, reason: str, extra: Sequence[tuple[str, str]] = ()
                    ) -> list[bytes]:

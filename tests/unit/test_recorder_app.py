@@ -271,3 +271,22 @@ def test_a_repeated_key_is_recorded_as_a_violation(tmp_path: Path, report: dict[
     ]
     (line,) = lines(record)
     assert line["violations"][0]["pointer"] == "/id"
+
+
+@pytest.mark.parametrize("expected", [None, "Bearer s3cret-token"])
+def test_the_credential_is_redacted_wherever_it_is_echoed(
+    tmp_path: Path, report: dict[str, Any], expected: str | None
+) -> None:
+    record = tmp_path / "r.ndjson"
+    with RecordingReceiver(record=record, auth=expected) as receiver:
+        response = post(
+            Client(receiver), json.dumps(report), "/in?token=s3cret-token&x=1",
+            Authorization="Bearer s3cret-token", X_Api_Key="s3cret-token",
+            X_Forwarded_Authorization="Bearer s3cret-token",
+        )
+    assert response.status_code == 204
+    assert "s3cret-token" not in record.read_text(encoding="utf-8")
+    (line,) = lines(record)
+    assert line["path"] == "/in?token=[redacted]&x=1"
+    assert line["headers"]["X-Api-Key"] == "[redacted]"
+    assert line["headers"]["X-Forwarded-Authorization"] == "Bearer [redacted]"
