@@ -361,7 +361,9 @@ def _hang_up(ctx: CheckContext) -> Verdict:
 
 def _concurrent(ctx: CheckContext) -> Verdict:
     reports = [ctx.report() for _ in range(CONCURRENT_DELIVERIES)]
+    ctx.ensure_answering()
     deliveries = ctx.sender.deliver_many(reports, concurrency=CONCURRENT_DELIVERIES)
+    ctx.record(deliveries)
     labelled = [(f"delivery {i + 1} of {len(deliveries)}", d) for i, d in enumerate(deliveries)]
     return _expect_acks(ctx, labelled, "concurrent deliveries")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import random
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -47,6 +48,8 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 5.0
 SEED_LIMIT = 10**9
+# Deliveries in a row without an answer after which a run stops sending (see Liveness).
+STOP_AFTER_UNANSWERED = 6
 
 
 class Level(enum.StrEnum):
@@ -159,6 +162,8 @@ class Check:
         else:
             try:
                 verdict = self.function(ctx)
+            except ReceiverStoppedAnswering as exc:
+                verdict = _stopped_verdict(ctx, str(exc))
             except Exception as exc:  # a bug of ours must not kill the whole run
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 verdict = Verdict(
@@ -183,6 +188,31 @@ class Check:
         )
 
 
+def _stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
+    """The failure of a check cut short because the receiver had gone silent."""
+    expected = f"an answer to every delivery within {ctx.timeout:g} s (the configured timeout)"
+    unanswered = [d for d in ctx.sent if str(d.outcome) == "timed_out"]
+    if unanswered:
+        from jobhook_testkit.assertions import describe
+
+        details = describe(unanswered[-1], expected=expected,
+                           headline="The receiver stopped answering; the check stopped too.")
+    else:
+        limit = ctx.liveness.limit if ctx.liveness else 0
+        headline = (
+            f"The receiver stopped answering after this check's first {len(ctx.sent)} "
+            "deliveries." if ctx.sent else
+            "The receiver stopped answering before this check could run."
+        )
+        details = "\n".join([
+            headline,
+            f"  sent:      nothing more: {limit} deliveries in a row had just gone unanswered",
+            f"  received:  no answer within {ctx.timeout:g} s to any of them",
+            f"  expected:  {expected}",
+        ])
+    return Verdict(Status.FAIL, reason, details, tuple(ctx.sent))
+
+
 class ContractWarning(UserWarning):
     """A SHOULD check failed: worth fixing, but the receiver is still usable."""
 
@@ -193,6 +223,38 @@ class ReceiverUnreachableError(Exception):
     def __init__(self, message: str, delivery: Delivery | None = None) -> None:
         super().__init__(message)
         self.delivery = delivery
+
+
+class ReceiverStoppedAnswering(Exception):
+    """Raised inside a check: the run has given up sending to a receiver gone silent."""
+
+
+class Liveness:
+    """Counts deliveries in a row, across a run, that got no answer within the timeout.
+
+    Each costs a whole timeout; once ``limit`` of them come in a row (no answer of any
+    kind in between) the receiver is taken as gone silent and the checks still to come
+    fail at once, instead of each waiting out its own timeouts (23 checks would take
+    minutes). A delivery that gets any answer resets the count.
+    """
+
+    def __init__(self, limit: int = STOP_AFTER_UNANSWERED) -> None:
+        self.limit = limit
+        self._unanswered = 0
+        self._lock = threading.Lock()
+
+    def record(self, deliveries: Iterable[Delivery]) -> None:
+        with self._lock:
+            for delivery in deliveries:
+                outcome = str(delivery.outcome)
+                if outcome == "timed_out":
+                    self._unanswered += 1
+                elif outcome in ("acknowledged", "rejected"):
+                    self._unanswered = 0
+
+    @property
+    def silent(self) -> bool:
+        return self._unanswered >= self.limit
 
 
 @dataclass
@@ -210,6 +272,8 @@ class CheckContext:
     check_name: str
     probe: SideEffectProbe | None = None
     verify: bool | str = True
+    liveness: Liveness | None = field(default=None, repr=False)  # shared by a run's checks
+    sent: list[Delivery] = field(default_factory=list, repr=False)  # by deliver(), in order
     _factory: JobReportFactory | None = field(default=None, repr=False)
     _sender: FakeSender | None = field(default=None, repr=False)
 
@@ -265,7 +329,24 @@ class CheckContext:
         """Deliver ``report`` (default: a new ordinary report) with sender options."""
         if report is None and "body" not in options:
             report = self.report()
-        return self.sender.deliver(report, **options)
+        self.ensure_answering()
+        delivery = self.sender.deliver(report, **options)
+        self.record([delivery])
+        return delivery
+
+    def ensure_answering(self) -> None:
+        """Raise :class:`ReceiverStoppedAnswering` once the run has found it silent."""
+        if self.liveness is not None and self.liveness.silent:
+            raise ReceiverStoppedAnswering(
+                f"not run to the end: the receiver stopped answering ({self.liveness.limit} "
+                f"deliveries in a row got no answer within {self.timeout:g} s)"
+            )
+
+    def record(self, deliveries: Sequence[Delivery]) -> None:
+        """Note deliveries sent other than through :meth:`deliver` (``deliver_many``)."""
+        self.sent.extend(deliveries)
+        if self.liveness is not None:
+            self.liveness.record(deliveries)
 
 
 def derive_seed(seed: int, name: str) -> int:
@@ -505,6 +586,8 @@ def check_receiver(
             # Bad options (an Authorization value with a line break...) fail here, once.
             CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
 
+        liveness = Liveness()
+
         def make_context(check: Check) -> CheckContext:
             return CheckContext(
                 url=url,
@@ -514,6 +597,7 @@ def check_receiver(
                 check_name=check.name,
                 probe=probe,
                 verify=verify,
+                liveness=liveness,
             )
 
         results = run_checks(selected, make_context, concurrency=concurrency)

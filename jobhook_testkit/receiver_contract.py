@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
@@ -33,6 +33,7 @@ from jobhook_testkit.contract import (
     CheckContext,
     CheckResult,
     ContractWarning,
+    Liveness,
     ReceiverUnreachableError,
     Status,
     _sent_secrets,
@@ -80,6 +81,9 @@ class _Target:
     app_errors: list[BaseException] | None = None  # what a served app raised
     app_problem: str | None = None  # the app could not be made: one test fails, with it
     reported_by: str | None = None  # the check whose test reported app_problem
+    # Shared by the class's checks: once the receiver has gone silent, the checks still to
+    # run fail at once instead of each waiting out its timeouts.
+    liveness: Liveness = field(default_factory=Liveness)
 
 
 def _app_error_lines(
@@ -304,6 +308,7 @@ class ReceiverContract:
             check_name=jobhook_check,
             probe=self.probe if overridden else None,
             verify=_static(cls, "verify"),
+            liveness=target.liveness,
         )
         if target.app_errors is not None:
             target.app_errors.clear()  # checks run one at a time here: errors are this one's

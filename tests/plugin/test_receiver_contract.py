@@ -278,3 +278,44 @@ class TestJobHook(ReceiverContract):
     result.stdout.fnmatch_lines(
         ["SKIPPED [[]2[]] *the app could not be made (see test_contract[[]"
          "acknowledges-success-report[]])"])
+
+
+def test_a_receiver_gone_silent_fails_the_remaining_checks_at_once(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, """
+import threading
+from jobhook_testkit.server import LiveServer
+
+POSTS, RELEASE = [], threading.Event()
+
+def silent_after_preflight(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    if environ["REQUEST_METHOD"] == "GET" and not POSTS:
+        start_response("405 Method Not Allowed", [])
+        return [b""]
+    POSTS.append(1)
+    RELEASE.wait(10)
+    start_response("204 No Content", [])
+    return [b""]
+
+SERVER = LiveServer(silent_after_preflight).start()
+
+class TestJobHook(ReceiverContract):
+    url = SERVER.url
+    timeout = 0.2
+    skip_checks = ["processes-redelivery-once"]
+
+def test_few_deliveries_were_spent_on_it():
+    assert len(POSTS) <= 7, len(POSTS)
+
+def teardown_module():
+    RELEASE.set()
+    SERVER.stop()
+""", "-p", "no:randomly")
+
+    must = [n for n in check_names()  # no auth: the four refusal checks are skipped
+            if get_check(n).level is Level.MUST and get_check(n).needs is None]
+    result.assert_outcomes(failed=len(must), passed=1 + 3 + 1, skipped=4, warnings=3)
+    assert result.stdout.str().count("the receiver stopped answering (6 deliveries in a row") \
+        >= len(must) - 6

@@ -285,3 +285,62 @@ def test_the_configured_authorization_never_shows_even_when_the_receiver_echoes_
         # Neither the secret nor the wrong credential made from it (its last character
         # changed) may be printed.
         assert "s3cre" not in rendered, (fmt, rendered)
+
+
+def _silent_after_preflight() -> tuple[Any, list[str], threading.Event]:
+    """A receiver that answers the first probe (a GET) and then never answers in time."""
+    posts: list[str] = []
+    release = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if environ["REQUEST_METHOD"] == "GET" and not posts:
+            start_response("405 Method Not Allowed", [])
+            return [b""]
+        posts.append(environ["REQUEST_METHOD"])
+        release.wait(10)  # far past the timeout; released when the test ends
+        start_response("204 No Content", [])
+        return [b""]
+
+    return app, posts, release
+
+
+def test_a_receiver_gone_silent_stops_the_run_instead_of_timing_out_every_delivery() -> None:
+    from jobhook_testkit.contract import STOP_AFTER_UNANSWERED, check_names
+
+    app, posts, release = _silent_after_preflight()
+    with serve_wsgi(app) as server:
+        try:
+            report = check_receiver(server.url, auth=AUTH, timeout=0.2, concurrency=4)
+        finally:
+            release.set()
+
+    timed_out = [d for d in report.deliveries if str(d.outcome) == "timed_out"]
+    # The limit, plus what the other workers had in flight when it was reached (without
+    # the limit: every delivery of every check, some 40 timeouts).
+    assert len(timed_out) <= 6 + 3, len(timed_out)
+    assert len(posts) <= 6 + 4, posts
+    assert report.summary() == (
+        f"0 passed, {len(report.failures)} failed (MUST), 3 warnings (SHOULD), 1 skipped")
+    assert len(report.failures) == len(check_names()) - 4
+    stopped = [r for r in report if "receiver stopped answering" in r.reason]
+    assert len(stopped) >= len(check_names()) - 4 - STOP_AFTER_UNANSWERED
+    for result in stopped:  # still the sent / received / expected story
+        for part in ("  sent:      ", "  received:  ", "  expected:  "):
+            assert part in result.details, (part, result.details)
+
+
+def test_one_answer_resets_the_count_of_unanswered_deliveries() -> None:
+    from jobhook_testkit.contract import Liveness
+    from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
+
+    def delivery(outcome: Outcome) -> Delivery:
+        return Delivery(outcome, None, 0.1, SentRequest("POST", "http://x/", {}, b""))
+
+    liveness = Liveness(limit=3)
+    liveness.record([delivery(Outcome.TIMED_OUT)] * 2)
+    liveness.record([delivery(Outcome.REJECTED)])
+    liveness.record([delivery(Outcome.TIMED_OUT), delivery(Outcome.CONNECTION_FAILED)] * 2)
+    assert not liveness.silent  # 2 in a row, an answer, then 2 (a refused one is not silence)
+    liveness.record([delivery(Outcome.TIMED_OUT)])
+    assert liveness.silent
