@@ -56,18 +56,25 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 
 def _auth_hint(report: ContractReport) -> str | None:
-    if report.auth is not None:
-        return None
     refused = [
         d for r in report if r.status.value in ("fail", "warn")
         for d in r.deliveries if d.status_code in (401, 403)
     ]
     if not refused:
         return None
-    return (
-        "hint: the receiver answered 401/403 to requests without Authorization; give the "
-        "value the platform is configured with (--auth VALUE, or auth=...)"
-    )
+    if report.auth is None:
+        return (
+            "hint: the receiver answered 401/403 to requests without Authorization; give "
+            "the value the platform is configured with (--auth VALUE, or auth=...)"
+        )
+    # Failed checks send the configured value (the refusal checks pass on a 401/403).
+    if any(d.request.authorization is not None for d in refused):
+        return (
+            f"hint: the receiver answered 401/403 to requests carrying the configured "
+            f"Authorization ({report.auth}): is it the value the receiver expects, or does "
+            "something else (CSRF protection...) refuse the POST?"
+        )
+    return None
 
 
 def render_text(report: ContractReport, *, details: bool = True) -> str:

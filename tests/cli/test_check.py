@@ -284,3 +284,16 @@ def test_an_app_that_exits_or_fails_while_loading_is_a_usage_error(
     assert code == 2
     assert out == ""
     assert message.format(n=n) in err
+
+
+def test_a_receiver_refusing_the_configured_authorization_gets_a_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["check", "--app", FLASK_APP, "--path", "/hooks/jobs",
+                 "--auth", "Bearer not-what-it-expects", "--only", "acknowledges-success-report"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert ("hint: the receiver answered 401/403 to requests carrying the configured "
+            "Authorization (Bearer [redacted]): is it the value the receiver expects") in out
+    assert "not-what-it-expects" not in out
