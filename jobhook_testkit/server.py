@@ -173,9 +173,18 @@ def _make_server(
             """Silent, as above."""
 
     try:
-        return QuietServer(host, port, app, QuietHandler, False, ssl_context)
+        server = QuietServer(host, port, app, QuietHandler, False, ssl_context)
     except SystemExit:  # Werkzeug exits the process when it cannot bind
         raise OSError(f"cannot listen on {host}:{port}") from None
+    if isinstance(server.socket, ssl.SSLSocket) and hasattr(
+        server.socket, "do_handshake_on_connect"
+    ):
+        # Werkzeug's listening socket does the TLS handshake inside accept(), on the one
+        # serving thread: a client that connects and stays silent would block every other
+        # client and stop() itself. Without it, each connection's thread does its own
+        # handshake (OpenSSL runs it on the first read).
+        server.socket.do_handshake_on_connect = False  # type: ignore[attr-defined]
+    return server
 
 
 @contextmanager

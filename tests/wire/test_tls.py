@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,6 +91,19 @@ def test_https_to_a_plain_http_port_says_so() -> None:
     assert delivery.outcome is Outcome.CONNECTION_FAILED
     assert "TLS failed during the handshake" in delivery.reason
     assert "plain HTTP: try http://" in delivery.reason
+
+
+def test_a_client_silent_before_the_handshake_blocks_no_one(https_server: LiveServer) -> None:
+    # Werkzeug shakes hands inside accept(), on the one serving thread: one mute client
+    # stopped the server from answering anyone else, and from stopping.
+    with socket.create_connection(("127.0.0.1", https_server.port)) as mute:
+        delivery = FakeSender(https_server.url, timeout=2, verify=False).deliver()
+        assert delivery.acknowledged, delivery
+        stopping = threading.Thread(target=https_server.stop, daemon=True)
+        stopping.start()
+        stopping.join(5)
+        assert not stopping.is_alive()
+        mute.close()
 
 
 def test_missing_ca_file_is_a_clear_error(tmp_path: Path) -> None:
