@@ -183,7 +183,7 @@ def _make_server(
         # serving thread: a client that connects and stays silent would block every other
         # client and stop() itself. Without it, each connection's thread does its own
         # handshake (OpenSSL runs it on the first read).
-        server.socket.do_handshake_on_connect = False  # type: ignore[attr-defined]
+        server.socket.do_handshake_on_connect = False
     return server
 
 
