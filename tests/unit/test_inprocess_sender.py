@@ -191,3 +191,17 @@ def test_app_that_never_starts_the_response_is_a_500() -> None:
     delivery = FakeSender(silent).deliver(REPORT)
     assert delivery.outcome is Outcome.REJECTED
     assert delivery.status_code == 500
+
+
+def test_app_raising_in_the_middle_of_its_body_is_a_dropped_connection() -> None:
+    def broken_stream(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"partial"
+        raise RuntimeError(f"lost the database for {environ['HTTP_AUTHORIZATION']}")
+
+    delivery = FakeSender(broken_stream, auth="Bearer s3cret").deliver(REPORT)
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.status_code == 200
+    assert delivery.body_excerpt == b"partial"
+    assert "RuntimeError: lost the database" in delivery.reason
+    assert "s3cret" not in str(delivery) + repr(delivery)
