@@ -65,6 +65,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY = 1024 * 1024  # a real report is a few hundred bytes
+# Distinct unknown field names counted at most: real drift is a handful; a sender making up
+# thousands of names must not grow a long-running receiver's memory without bound.
+MAX_UNKNOWN_NAMES = 1000
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -275,7 +278,8 @@ class RecordingReceiver:
 
     @property
     def unknown_field_counts(self) -> dict[str, int]:
-        """How often each field the schema does not know was seen, most frequent first."""
+        """How often each field the schema does not know was seen, most frequent first
+        (the first 1,000 distinct names only)."""
         with self._lock:
             return dict(self._unknown.most_common())
 
@@ -398,7 +402,10 @@ class RecordingReceiver:
                 self._counts["malformed"] += 1
             else:
                 self._counts["valid" if delivery.valid else "invalid"] += 1
-                self._unknown.update(unknown_fields(report))
+                self._unknown.update(
+                    name for name in unknown_fields(report)
+                    if name in self._unknown or len(self._unknown) < MAX_UNKNOWN_NAMES
+                )
             if self.keep:
                 self._deliveries.append(delivery)
             self._arrived.notify_all()

@@ -29,6 +29,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 DEFAULT_PORT = 8000
 DRAIN_TIMEOUT = 5.0  # seconds a stop waits for requests still being received or answered
+MAX_NAMES_PER_LINE = 5  # unknown fields named on a delivery's line (a body may hold 10,000)
+MAX_NAMES_IN_SUMMARY = 30
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -169,8 +171,8 @@ class Console:
             if unknown and self.receiver is not None:
                 seen = self.receiver.unknown_field_counts
                 named = ", ".join(f"{_printable(name, 40)} (×{seen.get(name, 1)})"
-                                  for name in unknown)
-                line += f"  unknown fields: {named}"
+                                  for name in unknown[:MAX_NAMES_PER_LINE])
+                line += f"  unknown fields: {named}{_more(len(unknown), MAX_NAMES_PER_LINE)}"
         with self._lock:
             if self.closed:
                 return
@@ -180,6 +182,10 @@ class Console:
                 # `jobhook serve | head`: the reader left. Keep recording and answering;
                 # a console problem must never turn an acknowledged delivery into a 500.
                 self.closed = True
+
+
+def _more(total: int, shown: int) -> str:
+    return f" and {total - shown} more" if total > shown else ""
 
 
 def _count(number: int, one: str, many: str) -> str:
@@ -209,8 +215,10 @@ def _summary(receiver: RecordingReceiver) -> list[str]:
         lines.append("  refused: " + ", ".join(refused))
     unknown = receiver.unknown_field_counts
     if unknown:
-        named = ", ".join(f"{_printable(name, 40)} ×{count}" for name, count in unknown.items())
-        lines.append(f"  fields the schema does not know: {named}")
+        named = ", ".join(f"{_printable(name, 40)} ×{count}"
+                          for name, count in list(unknown.items())[:MAX_NAMES_IN_SUMMARY])
+        more = _more(len(unknown), MAX_NAMES_IN_SUMMARY)
+        lines.append(f"  fields the schema does not know: {named}{more}")
     if receiver.file is not None:
         lines.append(f"  appended {receiver.file.lines_written} lines to {receiver.file.path}")
     return lines

@@ -219,3 +219,31 @@ def test_a_console_whose_reader_left_does_not_break_deliveries() -> None:
     console.event(delivery)  # must not raise: the delivery is recorded and gets its 2xx
     console.event(delivery)
     assert console.closed
+
+
+def test_a_body_full_of_unknown_fields_gets_bounded_console_lines() -> None:
+    from werkzeug.test import Client
+
+    from jobhook_testkit._commands.serve import Console, _summary
+    from jobhook_testkit.recorder import RecordingReceiver
+
+    out = io.StringIO()
+    console = Console(out)
+    receiver = RecordingReceiver(keep=False, on_event=console.event)
+    console.receiver = receiver
+    names = {f"field_{n:04d}": n for n in range(1500)}
+    client = Client(receiver)
+    for _ in range(2):
+        response = client.post("/", data=json.dumps({**sample(), **names}))
+        assert response.status_code == 204
+    first, second = out.getvalue().splitlines()
+    assert first.endswith(
+        "unknown fields: field_0000 (×1), field_0001 (×1), field_0002 (×1), "
+        "field_0003 (×1), field_0004 (×1) and 1495 more"
+    )
+    assert "field_0000 (×2)" in second
+    counts = receiver.unknown_field_counts
+    assert len(counts) == 1000  # memory stays bounded whatever senders make up
+    assert counts["field_0000"] == 2
+    (summary,) = [line for line in _summary(receiver) if "does not know" in line]
+    assert summary.endswith("field_0029 ×2 and 970 more")
