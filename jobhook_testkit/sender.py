@@ -139,7 +139,15 @@ def _without_userinfo(url: str) -> str:
     return f"{scheme}{sep}{rest}"
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_header(name: str, value: str) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"a header name must be a str, got {type(name).__name__}")
+    if not isinstance(value, str):  # the value is not shown: it may be a credential
+        raise TypeError(f"the value of header {name!r} must be a str, got {type(value).__name__}")
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid header name {name!r}")
     if _BAD_VALUE.search(value):
@@ -193,6 +201,8 @@ class FakeSender:
             raise ValueError(
                 f"timeout must be at most {MAX_TIMEOUT:g} seconds (a week), got {timeout!r}"
             )
+        if not _is_int(max_body):
+            raise TypeError(f"max_body must be a whole number of bytes, got {max_body!r}")
         if max_body < 0:
             raise ValueError(f"max_body must be >= 0, got {max_body!r}")
         if auth is not None:
@@ -349,6 +359,10 @@ class FakeSender:
         send_rate: tuple[int, float] | None,
     ) -> Request:
         if body is not None:
+            if not isinstance(body, bytes | bytearray | memoryview):
+                raise TypeError(
+                    f"body must be bytes, got {type(body).__name__} (encode text first)"
+                )
             if report is not None:
                 raise ValueError("give a report or a body, not both")
             if encoding != "compact":
@@ -361,15 +375,19 @@ class FakeSender:
             )
         else:
             data = encode_report(_default_report() if report is None else report, encoding)
-        if not _TOKEN.fullmatch(method):
+        if not isinstance(method, str) or not _TOKEN.fullmatch(method):
             raise ValueError(f"invalid HTTP method {method!r}")
         if hang_up_after is not None and send_rate is not None:
             raise ValueError("choose one sender fault: hang_up_after or send_rate")
-        if hang_up_after is not None and hang_up_after < 0:
-            raise ValueError(f"hang_up_after must be >= 0, got {hang_up_after!r}")
+        if hang_up_after is not None and not (_is_int(hang_up_after) and hang_up_after >= 0):
+            raise ValueError(f"hang_up_after must be a whole number >= 0, got {hang_up_after!r}")
         if send_rate is not None:
+            if not (isinstance(send_rate, tuple) and len(send_rate) == 2):
+                raise ValueError(f"send_rate must be a pair (bytes, seconds), got {send_rate!r}")
             size, pause = send_rate
-            if size < 1 or not (pause >= 0 and math.isfinite(pause)):
+            if isinstance(pause, bool) or not isinstance(pause, int | float):
+                raise ValueError(f"send_rate must be (bytes >= 1, seconds >= 0), got {send_rate!r}")
+            if not _is_int(size) or size < 1 or not (pause >= 0 and math.isfinite(pause)):
                 raise ValueError(f"send_rate must be (bytes >= 1, seconds >= 0), got {send_rate!r}")
         merged: dict[str, tuple[str, str]] = {
             "host": ("Host", self._host_header),

@@ -194,6 +194,30 @@ def test_bad_delivery_options_are_clear_errors(options: Any, message: str) -> No
         sender.deliver(**options)
 
 
+@pytest.mark.parametrize(
+    ("options", "deliver_options", "message"),
+    [
+        ({"max_body": "10"}, {}, "max_body must be a whole number"),
+        ({"auth": b"Bearer s3cret"}, {}, "header 'Authorization' must be a str, got bytes"),
+        ({"headers": {"X-A": 5}}, {}, "header 'X-A' must be a str, got int"),
+        ({"headers": {5: "a"}}, {}, "a header name must be a str"),
+        ({}, {"body": "text"}, r"body must be bytes, got str \(encode text first\)"),
+        ({}, {"method": 5}, "invalid HTTP method"),
+        ({}, {"hang_up_after": 2.5}, "hang_up_after must be a whole number"),
+        ({}, {"send_rate": 5}, r"send_rate must be a pair \(bytes, seconds\)"),
+        ({}, {"send_rate": (1, "a")}, "send_rate must be"),
+    ],
+)
+def test_wrongly_typed_options_are_named_in_the_error(
+    options: Any, deliver_options: Any, message: str
+) -> None:
+    # They used to surface as TypeErrors from deep inside: "expected string or bytes-like
+    # object, got 'int'", "slice indices must be integers".
+    with pytest.raises((TypeError, ValueError), match=message) as caught:
+        FakeSender("http://127.0.0.1:1/", **options).deliver(**deliver_options)
+    assert "s3cret" not in str(caught.value)
+
+
 def test_sender_repr_redacts_the_authorization() -> None:
     text = repr(FakeSender("http://127.0.0.1:8080/hooks", auth=SECRET))
     assert "s3cret" not in text
