@@ -4,8 +4,9 @@ Each :class:`Check` has a stable kebab-case ``name``, a :class:`Level` (``MUST``
 the contract, ``SHOULD`` is a warning), one sentence on what it ``protects`` against, and
 a function from a :class:`CheckContext` to a verdict. :func:`check_receiver` runs them
 against a URL or a WSGI app and returns a :class:`ContractReport` (data; rendering lives
-in ``_report_render``). The checks themselves are in ``_checks`` and are imported only
-when the suite runs, so listing names stays cheap.
+in ``_report_render``). The checks themselves are in ``_checks``, and how a run goes
+(concurrency, stopping when the receiver goes silent) in ``_contract_run``; both are
+imported only when the suite runs, so listing names stays cheap.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ from __future__ import annotations
 import enum
 import hashlib
 import random
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobhook_testkit._redact import redact_authorization, scrub
 
 if TYPE_CHECKING:
+    from jobhook_testkit._contract_run import Liveness
     from jobhook_testkit.delivery import Delivery
     from jobhook_testkit.factory import JobReportFactory
     from jobhook_testkit.sender import FakeSender
@@ -48,8 +47,6 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 5.0
 SEED_LIMIT = 10**9
-# Deliveries in a row without an answer after which a run stops sending (see Liveness).
-STOP_AFTER_UNANSWERED = 6
 
 
 class Level(enum.StrEnum):
@@ -163,7 +160,9 @@ class Check:
             try:
                 verdict = self.function(ctx)
             except ReceiverStoppedAnswering as exc:
-                verdict = _stopped_verdict(ctx, str(exc))
+                from jobhook_testkit._contract_run import stopped_verdict
+
+                verdict = stopped_verdict(ctx, str(exc))
             except Exception as exc:  # a bug of ours must not kill the whole run
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 verdict = Verdict(
@@ -188,31 +187,6 @@ class Check:
         )
 
 
-def _stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
-    """The failure of a check cut short because the receiver had gone silent."""
-    expected = f"an answer to every delivery within {ctx.timeout:g} s (the configured timeout)"
-    unanswered = [d for d in ctx.sent if str(d.outcome) == "timed_out"]
-    if unanswered:
-        from jobhook_testkit.assertions import describe
-
-        details = describe(unanswered[-1], expected=expected,
-                           headline="The receiver stopped answering; the check stopped too.")
-    else:
-        limit = ctx.liveness.limit if ctx.liveness else 0
-        headline = (
-            f"The receiver stopped answering after this check's first {len(ctx.sent)} "
-            "deliveries." if ctx.sent else
-            "The receiver stopped answering before this check could run."
-        )
-        details = "\n".join([
-            headline,
-            f"  sent:      nothing more: {limit} deliveries in a row had just gone unanswered",
-            f"  received:  no answer within {ctx.timeout:g} s to any of them",
-            f"  expected:  {expected}",
-        ])
-    return Verdict(Status.FAIL, reason, details, tuple(ctx.sent))
-
-
 class ContractWarning(UserWarning):
     """A SHOULD check failed: worth fixing, but the receiver is still usable."""
 
@@ -227,34 +201,6 @@ class ReceiverUnreachableError(Exception):
 
 class ReceiverStoppedAnswering(Exception):
     """Raised inside a check: the run has given up sending to a receiver gone silent."""
-
-
-class Liveness:
-    """Counts deliveries in a row, across a run, that got no answer within the timeout.
-
-    Each costs a whole timeout; once ``limit`` of them come in a row (no answer of any
-    kind in between) the receiver is taken as gone silent and the checks still to come
-    fail at once, instead of each waiting out its own timeouts (23 checks would take
-    minutes). A delivery that gets any answer resets the count.
-    """
-
-    def __init__(self, limit: int = STOP_AFTER_UNANSWERED) -> None:
-        self.limit = limit
-        self._unanswered = 0
-        self._lock = threading.Lock()
-
-    def record(self, deliveries: Iterable[Delivery]) -> None:
-        with self._lock:
-            for delivery in deliveries:
-                outcome = str(delivery.outcome)
-                if outcome == "timed_out":
-                    self._unanswered += 1
-                elif outcome in ("acknowledged", "rejected"):
-                    self._unanswered = 0
-
-    @property
-    def silent(self) -> bool:
-        return self._unanswered >= self.limit
 
 
 @dataclass
@@ -516,31 +462,6 @@ def preflight(
     return delivery
 
 
-def run_checks(
-    selected: Sequence[Check],
-    make_context: Callable[[Check], CheckContext],
-    *,
-    concurrency: int = 4,
-) -> tuple[CheckResult, ...]:
-    """Run independent checks concurrently, exclusive ones alone after; keep order."""
-    results: dict[str, CheckResult] = {}
-    shared = sorted((c for c in selected if not c.exclusive), key=lambda c: not c.waits)
-    if concurrency > 1 and len(shared) > 1:
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="jobhook-check")
-        with pool:
-            for check, result in zip(
-                shared, pool.map(lambda c: c.run(make_context(c)), shared), strict=True
-            ):
-                results[check.name] = result
-    else:
-        for check in shared:
-            results[check.name] = check.run(make_context(check))
-    for check in selected:
-        if check.exclusive:
-            results[check.name] = check.run(make_context(check))
-    return tuple(results[check.name] for check in selected)
-
-
 def check_receiver(
     target: str | Callable[..., Any],
     *,
@@ -564,86 +485,9 @@ def check_receiver(
     Raises ``ValueError`` for unknown check names or a bad timeout, and
     :class:`ReceiverUnreachableError` when a URL target does not answer at all.
     """
-    if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    selected = select_checks(only)
-    run_seed = new_seed() if seed is None else seed
-    started = time.perf_counter()
-    app_errors: list[BaseException] = []
-    with ExitStack() as stack:
-        if isinstance(target, str):
-            url = _join_url(target, path)
-            preflight(url, auth=auth, timeout=timeout, verify=verify)
-        else:
-            from jobhook_testkit.server import LiveServer
+    from jobhook_testkit._contract_run import run_suite
 
-            # Not serve_wsgi(): errors the app raises are results (5xx answers) here, not
-            # exceptions to re-raise at the end.
-            server = LiveServer(target).start()
-            stack.callback(server.stop)
-            app_errors = server.errors
-            url = _join_url(server.url, path)
-            # Bad options (an Authorization value with a line break...) fail here, once.
-            CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
-
-        liveness = Liveness()
-
-        def make_context(check: Check) -> CheckContext:
-            return CheckContext(
-                url=url,
-                auth=auth,
-                timeout=timeout,
-                seed=run_seed,
-                check_name=check.name,
-                probe=probe,
-                verify=verify,
-                liveness=liveness,
-            )
-
-        results = run_checks(selected, make_context, concurrency=concurrency)
-    return ContractReport(
-        target=url,
-        seed=run_seed,
-        timeout=timeout,
-        auth=redact_authorization(auth),
-        results=results,
-        elapsed=time.perf_counter() - started,
-        app_errors=describe_errors(app_errors, secrets=_sent_secrets(auth, results)),
+    return run_suite(
+        target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe,
+        concurrency=concurrency, verify=verify,
     )
-
-
-def _sent_secrets(auth: str | None, results: Iterable[CheckResult]) -> list[str]:
-    """The configured Authorization value and every other one the checks sent.
-
-    The wrong values some checks send are derived from the configured one (the right
-    scheme with its last character changed), so they must not be printed either.
-    """
-    found = {auth} | {d.request.authorization for r in results for d in r.deliveries}
-    # Longest first: scrubbing a value must not leave a longer one half-replaced.
-    return sorted((value for value in found if value), key=len, reverse=True)
-
-
-def describe_errors(
-    errors: Sequence[BaseException],
-    *,
-    secrets: Iterable[str | None] = (),
-    limit: int = 5,
-) -> tuple[str, ...]:
-    """One line per distinct exception (type, message, where it was raised).
-
-    Every value in ``secrets`` (Authorization values: the app may put the header it got
-    into its exception) is redacted.
-    """
-    secrets = list(secrets)
-    lines: dict[str, None] = {}
-    for exc in list(errors):
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-        line = f"{type(exc).__name__}: {exc}{where}"
-        for secret in secrets:
-            line = scrub(line, secret)
-        lines[line] = None
-    found = list(lines)
-    if len(found) > limit:
-        found = [*found[:limit], f"... and {len(found) - limit} more"]
-    return tuple(found)

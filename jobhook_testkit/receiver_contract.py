@@ -28,18 +28,16 @@ from typing import Any, ClassVar
 
 import pytest
 
+from jobhook_testkit._contract_run import Liveness, describe_errors, sent_secrets
 from jobhook_testkit.contract import (
     DEFAULT_TIMEOUT,
     CheckContext,
     CheckResult,
     ContractWarning,
-    Liveness,
     ReceiverUnreachableError,
     Status,
-    _sent_secrets,
     check_names,
     derive_seed,
-    describe_errors,
     get_check,
     new_seed,
 )
@@ -90,7 +88,7 @@ def _app_error_lines(
     errors: Sequence[BaseException], auth: str | None, result: CheckResult
 ) -> list[str]:
     """One line per exception the app raised while the check ran (what, where)."""
-    secrets = _sent_secrets(auth, [result])  # the app may put the header in its exception
+    secrets = sent_secrets(auth, [result])  # the app may put the header in its exception
     lines = describe_errors(errors, secrets=secrets, limit=3)
     return [f"  the app raised: {line}" for line in lines]
 

@@ -306,7 +306,8 @@ def _silent_after_preflight() -> tuple[Any, list[str], threading.Event]:
 
 
 def test_a_receiver_gone_silent_stops_the_run_instead_of_timing_out_every_delivery() -> None:
-    from jobhook_testkit.contract import STOP_AFTER_UNANSWERED, check_names
+    from jobhook_testkit._contract_run import STOP_AFTER_UNANSWERED
+    from jobhook_testkit.contract import check_names
 
     app, posts, release = _silent_after_preflight()
     with serve_wsgi(app) as server:
@@ -331,7 +332,7 @@ def test_a_receiver_gone_silent_stops_the_run_instead_of_timing_out_every_delive
 
 
 def test_one_answer_resets_the_count_of_unanswered_deliveries() -> None:
-    from jobhook_testkit.contract import Liveness
+    from jobhook_testkit._contract_run import Liveness
     from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
 
     def delivery(outcome: Outcome) -> Delivery:

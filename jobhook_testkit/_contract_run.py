@@ -1,0 +1,214 @@
+"""Running the conformance suite: the run loop, the silence breaker, app-error lines.
+
+contract.py holds the registry, the data (CheckContext, CheckResult, ContractReport) and
+the public ``check_receiver``; this is how a run goes, imported only when one starts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from jobhook_testkit._redact import redact_authorization, scrub
+from jobhook_testkit.contract import (
+    Check,
+    CheckContext,
+    CheckResult,
+    ContractReport,
+    SideEffectProbe,
+    Status,
+    Verdict,
+    _join_url,
+    new_seed,
+    preflight,
+    select_checks,
+)
+
+if TYPE_CHECKING:
+    from jobhook_testkit.delivery import Delivery
+
+__all__ = ["Liveness", "describe_errors", "run_checks", "run_suite", "sent_secrets"]
+
+# Deliveries in a row without an answer after which a run stops sending (see Liveness).
+STOP_AFTER_UNANSWERED = 6
+
+
+class Liveness:
+    """Counts deliveries in a row, across a run, that got no answer within the timeout.
+
+    Each costs a whole timeout; once ``limit`` of them come in a row (no answer of any
+    kind in between) the receiver is taken as gone silent and the checks still to come
+    fail at once, instead of each waiting out its own timeouts (23 checks would take
+    minutes). A delivery that gets any answer resets the count.
+    """
+
+    def __init__(self, limit: int = STOP_AFTER_UNANSWERED) -> None:
+        self.limit = limit
+        self._unanswered = 0
+        self._lock = threading.Lock()
+
+    def record(self, deliveries: Iterable[Delivery]) -> None:
+        with self._lock:
+            for delivery in deliveries:
+                outcome = str(delivery.outcome)
+                if outcome == "timed_out":
+                    self._unanswered += 1
+                elif outcome in ("acknowledged", "rejected"):
+                    self._unanswered = 0
+
+    @property
+    def silent(self) -> bool:
+        return self._unanswered >= self.limit
+
+
+def stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
+    """The failure of a check cut short because the receiver had gone silent."""
+    expected = f"an answer to every delivery within {ctx.timeout:g} s (the configured timeout)"
+    unanswered = [d for d in ctx.sent if str(d.outcome) == "timed_out"]
+    if unanswered:
+        from jobhook_testkit.assertions import describe
+
+        details = describe(unanswered[-1], expected=expected,
+                           headline="The receiver stopped answering; the check stopped too.")
+    else:
+        limit = ctx.liveness.limit if ctx.liveness else 0
+        headline = (
+            f"The receiver stopped answering after this check's first {len(ctx.sent)} "
+            "deliveries." if ctx.sent else
+            "The receiver stopped answering before this check could run."
+        )
+        details = "\n".join([
+            headline,
+            f"  sent:      nothing more: {limit} deliveries in a row had just gone unanswered",
+            f"  received:  no answer within {ctx.timeout:g} s to any of them",
+            f"  expected:  {expected}",
+        ])
+    return Verdict(Status.FAIL, reason, details, tuple(ctx.sent))
+
+
+def run_checks(
+    selected: Sequence[Check],
+    make_context: Callable[[Check], CheckContext],
+    *,
+    concurrency: int = 4,
+) -> tuple[CheckResult, ...]:
+    """Run independent checks concurrently, exclusive ones alone after; keep order."""
+    results: dict[str, CheckResult] = {}
+    shared = sorted((c for c in selected if not c.exclusive), key=lambda c: not c.waits)
+    if concurrency > 1 and len(shared) > 1:
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="jobhook-check")
+        with pool:
+            for check, result in zip(
+                shared, pool.map(lambda c: c.run(make_context(c)), shared), strict=True
+            ):
+                results[check.name] = result
+    else:
+        for check in shared:
+            results[check.name] = check.run(make_context(check))
+    for check in selected:
+        if check.exclusive:
+            results[check.name] = check.run(make_context(check))
+    return tuple(results[check.name] for check in selected)
+
+
+def run_suite(
+    target: str | Callable[..., Any],
+    *,
+    path: str,
+    auth: str | None,
+    timeout: float,
+    only: Iterable[str] | None,
+    seed: int | None,
+    probe: SideEffectProbe | None,
+    concurrency: int,
+    verify: bool | str,
+) -> ContractReport:
+    """:func:`jobhook_testkit.contract.check_receiver`, which documents it."""
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    selected = select_checks(only)
+    run_seed = new_seed() if seed is None else seed
+    started = time.perf_counter()
+    app_errors: list[BaseException] = []
+    with ExitStack() as stack:
+        if isinstance(target, str):
+            url = _join_url(target, path)
+            preflight(url, auth=auth, timeout=timeout, verify=verify)
+        else:
+            from jobhook_testkit.server import LiveServer
+
+            # Not serve_wsgi(): errors the app raises are results (5xx answers) here, not
+            # exceptions to re-raise at the end.
+            server = LiveServer(target).start()
+            stack.callback(server.stop)
+            app_errors = server.errors
+            url = _join_url(server.url, path)
+            # Bad options (an Authorization value with a line break...) fail here, once.
+            CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
+
+        liveness = Liveness()
+
+        def make_context(check: Check) -> CheckContext:
+            return CheckContext(
+                url=url,
+                auth=auth,
+                timeout=timeout,
+                seed=run_seed,
+                check_name=check.name,
+                probe=probe,
+                verify=verify,
+                liveness=liveness,
+            )
+
+        results = run_checks(selected, make_context, concurrency=concurrency)
+    return ContractReport(
+        target=url,
+        seed=run_seed,
+        timeout=timeout,
+        auth=redact_authorization(auth),
+        results=results,
+        elapsed=time.perf_counter() - started,
+        app_errors=describe_errors(app_errors, secrets=sent_secrets(auth, results)),
+    )
+
+
+def sent_secrets(auth: str | None, results: Iterable[CheckResult]) -> list[str]:
+    """The configured Authorization value and every other one the checks sent.
+
+    The wrong values some checks send are derived from the configured one (the right
+    scheme with its last character changed), so they must not be printed either.
+    """
+    found = {auth} | {d.request.authorization for r in results for d in r.deliveries}
+    # Longest first: scrubbing a value must not leave a longer one half-replaced.
+    return sorted((value for value in found if value), key=len, reverse=True)
+
+
+def describe_errors(
+    errors: Sequence[BaseException],
+    *,
+    secrets: Iterable[str | None] = (),
+    limit: int = 5,
+) -> tuple[str, ...]:
+    """One line per distinct exception (type, message, where it was raised).
+
+    Every value in ``secrets`` (Authorization values: the app may put the header it got
+    into its exception) is redacted.
+    """
+    secrets = list(secrets)
+    lines: dict[str, None] = {}
+    for exc in list(errors):
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        line = f"{type(exc).__name__}: {exc}{where}"
+        for secret in secrets:
+            line = scrub(line, secret)
+        lines[line] = None
+    found = list(lines)
+    if len(found) > limit:
+        found = [*found[:limit], f"... and {len(found) - limit} more"]
+    return tuple(found)
