@@ -99,3 +99,33 @@ def test_output_is_the_same_with_and_without_it(monkeypatch: pytest.MonkeyPatch)
     with_fast = [schema.validate(p) for p in payloads]
     monkeypatch.setattr(schema, "_fast_validator", lambda: None)
     assert [schema.validate(p) for p in payloads] == with_fast
+
+
+def _odd_python_payloads() -> list[object]:
+    import types
+    from decimal import Decimal
+
+    from jobhook_testkit import edge_case
+
+    report = edge_case("docs-sample").payload
+    return [
+        dict(report, total_operations=Decimal("3")),  # json.loads(parse_float=Decimal) users
+        dict(report, total_failed=Decimal("1.0")),
+        types.MappingProxyType(report),
+        {**report, 1: "an int key"},
+        dict(report, extra=types.MappingProxyType({"a": 1})),
+        dict(report, created_at="2020-11-21T14:26:10.345Z\n"),
+    ]
+
+
+def test_python_values_that_are_not_plain_json_get_the_reference_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The compiled validator read Decimal("3") as a valid count where jsonschema does
+    # not, and raised ValueError on a mappingproxy or a non-string key: validate() must
+    # neither raise nor answer differently with the [fast] extra installed.
+    payloads = _odd_python_payloads()
+    with_fast = [schema.validate(p) for p in payloads]
+    monkeypatch.setattr(schema, "_fast_validator", lambda: None)
+    assert [schema.validate(p) for p in payloads] == with_fast
+    assert [bool(v) for v in with_fast] == [True, True, True, False, False, True]

@@ -83,6 +83,15 @@ def test_date_time_format_is_really_checked(sample: dict[str, Any], value: str) 
     assert [v.pointer for v in violations] == ["/created_at"], violations
 
 
+@pytest.mark.parametrize("field", ["created_at", "updated_at"])
+def test_a_trailing_newline_is_not_a_date_time(sample: dict[str, Any], field: str) -> None:
+    # Python's "$" matches before a final newline; JSON Schema's (ECMA-262) does not.
+    sample[field] += "\n"
+    (violation,) = validate(sample)
+    assert (violation.pointer, violation.keyword) == (f"/{field}", "pattern")
+    assert violation.message.endswith("is not a UTC date-time ending in 'Z'")
+
+
 @pytest.mark.parametrize(
     "value", ["2020-11-21T14:26:10Z", "2020-11-21T14:26:10.3Z", "2020-11-21T14:26:10.345123Z",
               "2020-11-21T14:26:10.345123456Z"],
