@@ -27,8 +27,8 @@ class AppLoadError(Exception):
     """The app could not be loaded; the message says why in one line."""
 
 
-def _module_name(module: str, cwd: Path) -> str:
-    """Put the right directory on ``sys.path``; return the name to import."""
+def _module_name(module: str, cwd: Path) -> tuple[str, Path | None]:
+    """Put the right directory on ``sys.path``; return the name to import and its file."""
     if module.endswith(".py") or "/" in module or os.sep in module:
         path = (cwd / module).resolve()
         if path.suffix != ".py":
@@ -43,12 +43,25 @@ def _module_name(module: str, cwd: Path) -> str:
         root = str(directory)
         if not names:
             raise AppLoadError(f"cannot import {module}: not inside a package")
+        expected: Path | None = path
     else:
         root = str(cwd)
         names = [module]
+        expected = None
     if root not in sys.path:
         sys.path.insert(0, root)
-    return ".".join(names)
+    return ".".join(names), expected
+
+
+def _check_origin(module: Any, expected: Path | None, spec: str) -> None:
+    """A file named like a module already imported (json.py...) must not load that one."""
+    origin = getattr(module, "__file__", None)
+    if expected is None or origin is None or Path(origin).resolve() == expected:
+        return
+    raise AppLoadError(
+        f"{spec!r}: importing it as {module.__name__!r} gave {origin} instead (a module "
+        f"of that name was already imported); rename {expected.name}"
+    )
 
 
 def _import(name: str, spec: str) -> Any:
@@ -121,7 +134,9 @@ def load_app(spec: str, *, cwd: str | os.PathLike[str] | None = None) -> Any:
     if not module_part:
         raise AppLoadError(f"expected MODULE:ATTR or path/to/file.py:ATTR, got {spec!r}")
     base = Path(cwd) if cwd is not None else Path.cwd()
-    module = _import(_module_name(module_part, base), spec)
+    name, expected = _module_name(module_part, base)
+    module = _import(name, spec)
+    _check_origin(module, expected, spec)
     call = attr.endswith("()")
     attr = attr.removesuffix("()")
     if attr:

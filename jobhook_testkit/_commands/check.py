@@ -86,6 +86,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             target: Any = args.url
             if args.app is not None:
+                # Loading the app puts its directory first on sys.path; import what the
+                # run needs before, so a file there (werkzeug.py...) cannot shadow it.
+                import faker  # noqa: F401
+                import werkzeug.serving  # noqa: F401
+
+                import jobhook_testkit._checks
+                import jobhook_testkit._contract_run
+                import jobhook_testkit.sender
+                import jobhook_testkit.server  # noqa: F401
                 from jobhook_testkit._app_loader import AppLoadError, load_app
 
                 try:

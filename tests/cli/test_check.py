@@ -297,3 +297,44 @@ def test_a_receiver_refusing_the_configured_authorization_gets_a_hint(
     assert ("hint: the receiver answered 401/403 to requests carrying the configured "
             "Authorization (Bearer [redacted]): is it the value the receiver expects") in out
     assert "not-what-it-expects" not in out
+
+
+def test_a_file_named_like_a_module_already_imported_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "json.py").write_text("def app(environ, start_response): ...\n",
+                                      encoding="utf-8")
+
+    code = main(["check", "--app", f"{tmp_path / 'json.py'}:app"])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert "importing it as 'json' gave " in err
+    assert "(a module of that name was already imported); rename json.py" in err
+
+
+@pytest.mark.slow
+def test_files_next_to_the_app_cannot_shadow_what_the_run_imports(tmp_path: Path) -> None:
+    # The app's directory goes first on sys.path, as flask --app does. A werkzeug.py or
+    # faker.py there must not replace the libraries the run itself imports afterwards.
+    # (A real process: in this one, both are imported already.)
+    shadow = "raise ImportError('the shadow was imported')\n"
+    (tmp_path / "werkzeug.py").write_text(shadow, encoding="utf-8")
+    (tmp_path / "faker.py").write_text(shadow, encoding="utf-8")
+    (tmp_path / "plain_receiver_app.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('204 No Content', [])\n"
+        "    return [b'']\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "JOBHOOK_BREAK"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "jobhook_testkit", "check", "--app",
+         f"{tmp_path / 'plain_receiver_app.py'}:app", "--only",
+         "acknowledges-success-report", "acknowledges-edge-cases"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed in " in done.stdout
