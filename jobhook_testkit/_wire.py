@@ -187,7 +187,7 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
         raise _Expired
     result = outcome[0]
     if isinstance(result, BaseException):
-        if isinstance(result, OSError):
+        if isinstance(result, OSError | UnicodeError):  # UnicodeError: a bad IDNA label
             raise _ResolutionFailed(f"cannot resolve {host!r}: {describe_error(result)}")
         raise result
     return list(result)

@@ -388,6 +388,18 @@ def test_unknown_host_is_a_connection_failure_naming_it(slow_resolver: threading
     assert delivery.reason == "cannot resolve 'receiver.test': Name or service not known"
 
 
+def test_a_name_the_resolver_cannot_encode_is_a_connection_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        raise UnicodeError("encoding with 'idna' codec failed (UnicodeError: label too long)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    delivery = sender("http://receiver.test:8080").deliver()  # deliver() never raises
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.startswith("cannot resolve 'receiver.test': encoding with 'idna'")
+
+
 def test_an_ip_literal_that_cannot_be_used_is_told_the_same_way() -> None:
     delivery = sender("http://[fe80::1%25no-such-interface]:8080").deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED
