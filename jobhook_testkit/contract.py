@@ -440,7 +440,19 @@ def _delivery_dict(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def path_problem(path: object) -> str | None:
+    """Why ``path`` cannot be a webhook's path (not text, control characters), or None."""
+    if not isinstance(path, str):
+        return f"path must be a string such as '/hooks/jobs', got {type(path).__name__}"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return f"path must not contain control characters (line breaks...), got {path!r}"
+    return None
+
+
 def _join_url(url: str, path: str) -> str:
+    problem = path_problem(path)
+    if problem is not None:
+        raise ValueError(problem)
     if not path or path == "/":
         return url
     return url.rstrip("/") + "/" + path.lstrip("/")

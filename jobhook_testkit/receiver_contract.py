@@ -40,6 +40,7 @@ from jobhook_testkit.contract import (
     derive_seed,
     get_check,
     new_seed,
+    path_problem,
 )
 
 __all__ = ["ContractCheckFailed", "ReceiverContract"]
@@ -110,6 +111,9 @@ def _config_problem(cls: type) -> str | None:
         )
     if app is not None and url is not None:
         return f"{cls.__name__} sets both 'app' and 'url': keep one"
+    problem = path_problem(_static(cls, "path") or "/")
+    if problem is not None:
+        return f"{cls.__name__}.{problem}"
     if app is not None:
         from jobhook_testkit._app_loader import _is_factory
 

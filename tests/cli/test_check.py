@@ -102,9 +102,11 @@ def test_an_unreachable_url_exits_2_before_checking_anything(
         (["--app", "examples/asgi_receiver/app.py:app"], "is an ASGI app"),
         (["ftp://example.com/"], "target must be an http:// or https:// URL"),
         (["--app", FLASK_APP, "--auth", "Bearer a\nb"], "Authorization"),
+        (["--app", FLASK_APP, "--path", "/hooks\r\nX-Injected: 1"],
+         "path must not contain control characters"),
     ],
     ids=["no-target", "both-targets", "unknown-check", "no-file", "no-module", "no-attr",
-         "asgi-app", "bad-scheme", "bad-auth-value"],
+         "asgi-app", "bad-scheme", "bad-auth-value", "path-with-line-break"],
 )
 def test_usage_errors_exit_2_with_one_clear_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

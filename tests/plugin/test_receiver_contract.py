@@ -197,8 +197,10 @@ class TestJobHook(ReceiverContract):
         ("async def app(scope, receive, send): pass", "TestJobHook.app is an ASGI app; "
          "ReceiverContract serves WSGI apps. Run it under an ASGI server"),
         ("app = 42", "TestJobHook.app is a int, not a WSGI application or a factory of one"),
+        ("app = create_app([])\n    path = '/hooks\\njobs'",
+         "TestJobHook.path must not contain control characters"),
     ],
-    ids=["neither", "both", "unknown-check", "asgi-app", "not-callable"],
+    ids=["neither", "both", "unknown-check", "asgi-app", "not-callable", "path-line-break"],
 )
 def test_a_misconfigured_class_fails_once_saying_what_to_do(
     pytester: pytest.Pytester, body: str, message: str
