@@ -132,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
     input_errors: list[str] = []
     reports = invalid_reports = 0
     out, err = _Output("stdout"), _Output("stderr")
+    if "-" in sources and _interactive(sys.stdin):
+        # `jobhook validate` typed alone would otherwise seem to hang.
+        err.write("jobhook validate: reading job reports from the terminal; end with Ctrl-D "
+                  "(give PATH arguments to check files)\n")
     for source in sources:
         try:
             documents = read_documents(source, max_bytes=max_bytes)
@@ -159,6 +163,13 @@ def run(args: argparse.Namespace) -> int:
     if input_errors:
         return 2
     return 1 if errors else 0
+
+
+def _interactive(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _render_summary(

@@ -236,3 +236,29 @@ def test_a_reader_that_leaves_does_not_change_the_verdict(
         os.close(write_end)
     assert result.returncode == code, result.stderr
     assert b"Traceback" not in result.stderr and b"Exception ignored" not in result.stderr
+
+
+def test_reading_a_terminal_says_so_instead_of_seeming_to_hang(
+    monkeypatch: pytest.MonkeyPatch, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal:
+        buffer = io.BytesIO(json.dumps(report).encode())
+
+        @staticmethod
+        def isatty() -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal)
+    assert main(["validate"]) == 0
+    assert "reading job reports from the terminal; end with Ctrl-D" in capsys.readouterr().err
+    _stdin(monkeypatch, json.dumps(report).encode())  # a pipe: no such note
+    assert main(["validate", "-"]) == 0
+    assert "terminal" not in capsys.readouterr().err
+
+
+def test_a_closed_stdin_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # `jobhook validate <&-`
+    assert main(["validate"]) == 2
+    assert "<stdin>: no standard input to read (it is closed)" in capsys.readouterr().err
