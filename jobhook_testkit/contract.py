@@ -17,7 +17,7 @@ import random
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobhook_testkit._redact import redact_authorization, scrub
@@ -182,9 +182,21 @@ class Check:
             protects=self.protects,
             reason=scrub(verdict.reason, ctx.auth),
             details=scrub(verdict.details, ctx.auth),
-            deliveries=verdict.deliveries,
+            deliveries=tuple(_scrubbed(d, ctx.auth) for d in verdict.deliveries),
             elapsed=time.perf_counter() - started,
         )
+
+
+def _scrubbed(delivery: Delivery, secret: str | None) -> Delivery:
+    """``delivery`` with neither ``secret`` nor its own Authorization in its ``reason``.
+
+    The reason can quote what the receiver sent back (a malformed header line echoing
+    the request's), and the JSON report prints it.
+    """
+    reason = scrub(scrub(delivery.reason, secret), delivery.request.authorization)
+    if reason == delivery.reason:
+        return delivery
+    return replace(delivery, reason=reason)
 
 
 class ContractWarning(UserWarning):

@@ -345,3 +345,40 @@ def test_one_answer_resets_the_count_of_unanswered_deliveries() -> None:
     assert not liveness.silent  # 2 in a row, an answer, then 2 (a refused one is not silence)
     liveness.record([delivery(Outcome.TIMED_OUT)])
     assert liveness.silent
+
+
+def test_a_malformed_answer_quoting_the_secret_is_redacted_in_the_json_report() -> None:
+    from jobhook_testkit._report_render import render_json
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(5)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+        def serve() -> None:  # the probe, then one delivery answered with a broken header
+            for answer in (b"HTTP/1.1 405 No\r\nContent-Length: 0\r\n\r\n",
+                           b"HTTP/1.1 200 OK\r\nbroken header (expected " + AUTH.encode()
+                           + b")\r\n\r\n"):
+                conn, _ = listener.accept()
+                with conn:
+                    conn.settimeout(5)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536) or b"\r\n\r\n"
+                    conn.sendall(answer)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        try:
+            report = check_receiver(url, auth=AUTH, timeout=2.0,
+                                    only=["refuses-missing-authorization"])
+        finally:
+            thread.join(10)
+
+    result = report["refuses-missing-authorization"]
+    assert result.status is Status.FAIL
+    assert "not valid HTTP/1.1" in result.deliveries[0].reason
+    rendered = render_json(report)
+    assert "s3cret" not in rendered
+    assert "Bearer [redacted]" in json.loads(rendered)["checks"][0]["deliveries"][0]["reason"]
