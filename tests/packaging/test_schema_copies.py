@@ -12,6 +12,7 @@ import tarfile
 import zipfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,42 @@ def test_sdist_carries_both_copies(built: Path) -> None:
             for copy in (f"schema/{relative}", f"jobhook_testkit/data/{relative}"):
                 member = archive.extractfile(members[copy])
                 assert member is not None and member.read() == data, copy
+
+
+def _load_sync_tool() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_schema", ROOT / "tools" / "sync_schema.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_sync_tool_rewrites_only_what_differs_and_never_empties_the_target(
+    tmp_path: Path,
+) -> None:
+    # It used to delete the whole data/ directory and copy it again: a test run beside
+    # it (or a copy failing halfway) found the package without its schema.
+    sync_tool: Any = _load_sync_tool()
+    source, target = tmp_path / "schema", tmp_path / "data"
+    (source / "examples" / "valid").mkdir(parents=True)
+    (source / "a.json").write_bytes(b"{}")
+    (source / "examples" / "valid" / "b.json").write_bytes(b"[1]")
+    (target / "old").mkdir(parents=True)
+    (target / "old" / "gone.json").write_bytes(b"x")
+    (target / "a.json").write_bytes(b"{}")
+    untouched = (target / "a.json").stat().st_ino
+
+    assert sync_tool.sync(source, target) == (1, 1)
+    assert _tree(target) == _tree(source)
+    assert (target / "a.json").stat().st_ino == untouched  # identical: not rewritten
+    assert not (target / "old").exists()
+    assert sync_tool.sync(source, target) == (0, 0)
+    with pytest.raises(FileNotFoundError):
+        sync_tool.sync(tmp_path / "absent", target)
+    assert _tree(target) == _tree(source)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
