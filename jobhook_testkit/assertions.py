@@ -172,16 +172,19 @@ def assert_conforms(
     seed: int | None = None,
     probe: SideEffectProbe | None = None,
     strict: bool = False,
+    verify: bool | str = True,
 ) -> ContractReport:
     """Run the conformance suite; raise if a MUST check fails (any check when ``strict``).
 
     Returns the :class:`ContractReport` so a test can look at warnings and skips.
+    ``verify`` is for an https receiver: True, False or a CA bundle path.
     """
     __tracebackhide__ = True
     from jobhook_testkit.contract import Status, check_receiver
 
     report = check_receiver(
-        target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe
+        target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe,
+        verify=verify,
     )
     bad = [r for r in report if r.status is Status.FAIL or (strict and r.status is Status.WARN)]
     if bad:

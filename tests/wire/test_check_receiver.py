@@ -257,6 +257,10 @@ def test_an_https_receiver_is_checked_with_the_given_ca(tmp_path: Path) -> None:
                                 verify=str(ca_file))
         with pytest.raises(ReceiverUnreachableError, match="certificate"):
             check_receiver(server.url, path=PATH, auth=AUTH, timeout=2.0, only=only)
+        from jobhook_testkit.assertions import assert_conforms
+
+        assert assert_conforms(server.url, path=PATH, auth=AUTH, timeout=2.0, only=only,
+                               verify=str(ca_file)).passed
     assert report.passed, report
 
 
