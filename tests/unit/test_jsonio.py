@@ -224,3 +224,12 @@ def test_an_unreadable_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sys, "stdin", FakeStdin)
     with pytest.raises(InputError, match="<stdin>: cannot read: Input/output error"):
         read_documents("-")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_is_named_rather_than_called_invalid_utf8(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "windows.json"
+    bom = b"\xfe\xff" if encoding == "utf-16-be" else b""
+    path.write_bytes(bom + '{"a": 1}'.encode(encoding))
+    (doc,) = read_documents(str(path))
+    assert doc.error is not None and doc.error.startswith("the input is UTF-16"), doc.error
