@@ -53,6 +53,8 @@ _MAX_MICROS = _YEAR_10000 * 1_000_000 - 1  # 9999-12-31T23:59:59.999999Z
 # Jobs created between 2019-01-01 and 2026-07-01 (microseconds since the epoch).
 _CREATED_RANGE = (1_546_300_800_000_000, 1_782_864_000_000_000)
 _UNITS = {0: 1_000_000, 3: 1_000, 6: 1}  # fractional digits -> microseconds per unit
+_MAX_RECORDS_TIMED = 10**12
+_MAX_DURATION_S = 24 * 3600.0
 _POOL_SIZE = 6  # definitions a factory remembers, so batches repeat them like real traffic
 
 # What administrators call their definitions, per language. {Kind} is capitalised,
@@ -263,7 +265,11 @@ class _Builder:
         rng = self._rng
         # Seconds for tiny jobs to hours for large exports: overhead + records / rate.
         rate = 10 ** rng.uniform(2.5, 4.5)
-        seconds = max(1.0, rng.uniform(0.5, 20.0) + operations / rate)
+        # Capped, so an overridden count of any size (10**400 overflowed float division)
+        # still gives a job of hours, not one ending in year 9999. Generated counts stay
+        # far below the cap: they take at most ~6 hours.
+        records = min(operations, _MAX_RECORDS_TIMED)
+        seconds = min(max(1.0, rng.uniform(0.5, 20.0) + records / rate), _MAX_DURATION_S)
         duration = int(seconds * 1_000_000)
         created = _parse_time(overrides.get("created_at"))
         updated = _parse_time(overrides.get("updated_at"))

@@ -179,3 +179,18 @@ def test_times_derived_from_extreme_fixed_times_stay_valid(fixed: dict[str, str]
     report = JobReportFactory(seed=1).build(**fixed)
     assert validate(report, strict=True) == []
     assert all(report[key] == value for key, value in fixed.items())
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [{"total_operations": 10**400}, {"total_succeeded": 10**400}, {"total_failed": 10**309},
+     {"total_operations": 2**64}],
+    ids=["operations-10**400", "succeeded-10**400", "failed-10**309", "operations-2**64"],
+)
+def test_absurd_counts_still_build_a_job_of_hours(fixed: dict[str, int]) -> None:
+    # Users test their receiver with counts no platform sends: build() raised
+    # OverflowError past a double, and 2**64 records made the job end in year 9999.
+    report = JobReportFactory(seed=1).build(**fixed)
+    assert all(report[key] == value for key, value in fixed.items())
+    assert validate(report) == []
+    assert 1 <= _seconds(report) <= 24 * 3600
