@@ -49,6 +49,7 @@ class Liveness:
 
     def __init__(self, limit: int = STOP_AFTER_UNANSWERED) -> None:
         self.limit = limit
+        self.interrupted = False
         self._unanswered = 0
         self._lock = threading.Lock()
 
@@ -61,9 +62,13 @@ class Liveness:
                 elif outcome in ("acknowledged", "rejected"):
                     self._unanswered = 0
 
+    def interrupt(self) -> None:
+        """The run is being abandoned (Ctrl-C): send nothing more."""
+        self.interrupted = True
+
     @property
     def silent(self) -> bool:
-        return self._unanswered >= self.limit
+        return self._unanswered >= self.limit or self.interrupted
 
 
 def stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
@@ -96,17 +101,27 @@ def run_checks(
     make_context: Callable[[Check], CheckContext],
     *,
     concurrency: int = 4,
+    liveness: Liveness | None = None,
 ) -> tuple[CheckResult, ...]:
-    """Run independent checks concurrently, exclusive ones alone after; keep order."""
+    """Run independent checks concurrently, exclusive ones alone after; keep order.
+
+    Interrupted (Ctrl-C), the checks not started are dropped and those running stop at
+    their next delivery (through ``liveness``), instead of the whole suite running on.
+    """
     results: dict[str, CheckResult] = {}
     shared = sorted((c for c in selected if not c.exclusive), key=lambda c: not c.waits)
     if concurrency > 1 and len(shared) > 1:
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="jobhook-check")
-        with pool:
-            for check, result in zip(
-                shared, pool.map(lambda c: c.run(make_context(c)), shared), strict=True
-            ):
-                results[check.name] = result
+        try:
+            futures = [pool.submit(check.run, make_context(check)) for check in shared]
+            for check, future in zip(shared, futures, strict=True):
+                results[check.name] = future.result()
+        except BaseException:
+            if liveness is not None:
+                liveness.interrupt()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for check in shared:
             results[check.name] = check.run(make_context(check))
@@ -165,7 +180,8 @@ def run_suite(
                 liveness=liveness,
             )
 
-        results = run_checks(selected, make_context, concurrency=concurrency)
+        results = run_checks(selected, make_context, concurrency=concurrency,
+                             liveness=liveness)
     return ContractReport(
         target=url,
         seed=run_seed,

@@ -319,3 +319,47 @@ def test_control_characters_are_escaped_in_a_receiver_contract_failure() -> None
     assert "a GET: 200 O\\x1b[1mK" in message
     assert "200 O\\x1b[1mK\\x0bafter" in message
     assert "\x1b" not in message and "\x0b" not in message
+
+
+def test_an_interrupted_run_starts_no_more_checks_and_stops_the_running_ones() -> None:
+    import threading
+    import time
+
+    from jobhook_testkit._contract_run import Liveness, run_checks
+    from jobhook_testkit.contract import ReceiverStoppedAnswering
+
+    started: list[str] = []
+    stopped: list[str] = []
+    release = threading.Event()
+
+    def slow(ctx: CheckContext) -> Verdict:
+        started.append(ctx.check_name)
+        release.wait(5)
+        try:
+            ctx.ensure_answering()  # where the next delivery would go
+        except ReceiverStoppedAnswering:
+            stopped.append(ctx.check_name)
+            raise
+        return Verdict(Status.PASS)
+
+    selected = [Check(f"check-{i}", Level.MUST, "Protects.", slow) for i in range(6)]
+    liveness = Liveness()
+
+    def make_context(check: Check) -> CheckContext:
+        if check.name == "check-5":  # Ctrl-C arrives while the others are queued
+            while len(started) < 2:
+                time.sleep(0.01)
+            raise KeyboardInterrupt
+        return CheckContext("http://127.0.0.1:9/", None, 1.0, 1, check.name,
+                            liveness=liveness)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(selected, make_context, concurrency=2, liveness=liveness)
+    release.set()
+    deadline = time.monotonic() + 5
+    while len(stopped) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # a queued check, had it not been dropped, would have started by now
+
+    assert sorted(started) == ["check-0", "check-1"]
+    assert sorted(stopped) == ["check-0", "check-1"]
