@@ -455,11 +455,12 @@ class SenderFactory:
         return deliveries[-1]
 
     def summary(self, count: int = 3) -> str:
-        """The last ``count`` deliveries rendered (redacted), oldest first; "" if none."""
+        """The last ``count`` deliveries rendered (redacted), oldest first; "" if none
+        (or if ``count`` is 0)."""
         deliveries = self.deliveries
-        if not deliveries:
+        if not deliveries or count < 1:
             return ""
-        shown = deliveries[-count:]
+        shown = deliveries[-count:]  # (a count of 0 would slice [-0:], which is all)
         head = (
             f"{len(deliveries)} deliver{'y' if len(deliveries) == 1 else 'ies'} in this test"
             + (f", the last {len(shown)}" if len(shown) < len(deliveries) else "")

@@ -67,6 +67,16 @@ def test_a_bound_method_app_gets_one_server(live_receiver: ServeApp) -> None:
     assert live_receiver(Service().wsgi_app) is not server  # another object, another app
 
 
+def test_summary_shows_the_last_count_deliveries(jobhook_sender: SenderFactory) -> None:
+    sender = jobhook_sender(accept, auth="Bearer s3cret")
+    for _ in range(3):
+        sender.deliver()
+    assert jobhook_sender.summary(2).startswith("3 deliveries in this test, the last 2,")
+    assert jobhook_sender.summary(2).count("Receiver acknowledged") == 2
+    assert jobhook_sender.summary(0) == ""
+    assert "s3cret" not in jobhook_sender.summary(5)
+
+
 def test_no_delivery_yet_is_a_clear_error(jobhook_sender: SenderFactory) -> None:
     with pytest.raises(LookupError, match="no delivery yet"):
         _ = jobhook_sender.last
