@@ -114,7 +114,14 @@ def encode_report(report: Mapping[str, Any], encoding: Encoding = "compact") -> 
             f"the report cannot be encoded as JSON: {exc} (to send such bytes on purpose, "
             "use body=)"
         ) from None
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, as json.loads("\"\\ud800\"") gives
+        exc.add_note(
+            "the report holds text UTF-8 cannot carry (a lone surrogate); "
+            "encoding='ascii' sends it as a \\u escape"
+        )
+        raise
 
 
 def _default_report() -> dict[str, Any]:

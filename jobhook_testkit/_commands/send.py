@@ -79,6 +79,16 @@ def _payload(source: str) -> Any:
     document = documents[0]
     if document.error is not None:
         raise ValueError(f"{document.location}: {document.error}")
+    from jobhook_testkit._recording_file import is_recording_line
+
+    if is_recording_line(document.value):  # a line of jobhook serve --record: its report
+        report = document.value["report"]
+        if not isinstance(report, dict):
+            raise ValueError(
+                f"{document.location}: a recorded delivery whose body was not a JSON object; "
+                "nothing to send"
+            )
+        return report
     if document.duplicate_keys:  # re-encoding would keep only the last of each
         pointers = ", ".join(document.duplicate_keys[:5])
         raise ValueError(
@@ -121,9 +131,16 @@ def run(args: argparse.Namespace) -> int:
         )
         delivery = sender.deliver(report)
     elif isinstance(value, dict):
-        delivery = sender.deliver(value)
+        try:
+            delivery = sender.deliver(value)
+        except UnicodeEncodeError:  # a lone surrogate (\ud800 in the file): sent escaped
+            delivery = sender.deliver(value, encoding="ascii")
     else:  # valid JSON that is not an object (null included): sent as is, receivers must cope
-        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            body = json.dumps(value, separators=(",", ":")).encode("ascii")
         delivery = sender.deliver(body=body)
     print(delivery)
     return EXIT_OK if delivery.acknowledged else EXIT_PROBLEMS

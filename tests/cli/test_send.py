@@ -195,6 +195,43 @@ def test_payload_of_null_is_sent_not_replaced_by_a_generated_report(
     assert app.seen[0]["body"] == b"null"
 
 
+def test_text_utf8_cannot_carry_is_sent_escaped_as_in_the_file(
+    receiver: tuple[Receiver, LiveServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, server = receiver
+    report = tmp_path / "report.json"
+    report.write_text('{"definition_name": "a\\ud800b"}', encoding="utf-8")
+    plain = tmp_path / "plain.json"
+    plain.write_text('"a\\ud800b"', encoding="utf-8")
+    assert main(["send", server.url, "--payload", str(report)]) == 0  # was a traceback
+    assert main(["send", server.url, "--payload", str(plain)]) == 0
+    assert app.seen[0]["body"] == b'{"definition_name":"a\\ud800b"}'
+    assert app.seen[1]["body"] == b'"a\\ud800b"'
+
+
+RECORDED = {
+    "path": "/hooks",
+    "headers": {"Authorization": "Bearer [redacted]"},
+    "received_at": "2026-11-28T12:00:01.123456Z",
+    "violations": [],
+}
+
+
+def test_a_recorded_delivery_sends_its_report(
+    receiver: tuple[Receiver, LiveServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, server = receiver
+    report = load_schema()["examples"][0]
+    recording = tmp_path / "deliveries.ndjson"
+    recording.write_text(json.dumps(RECORDED | {"report": report}) + "\n", encoding="utf-8")
+    assert main(["send", server.url, "--payload", str(recording)]) == 0
+    assert json.loads(app.seen[0]["body"]) == report  # not the recording's envelope
+
+    recording.write_text(json.dumps(RECORDED | {"report": None, "raw": "{"}) + "\n")
+    assert main(["send", server.url, "--payload", str(recording)]) == 2
+    assert "not a JSON object; nothing to send" in capsys.readouterr().err
+
+
 def test_connection_refused_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     import socket
 

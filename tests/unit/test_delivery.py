@@ -115,6 +115,10 @@ def test_unknown_encoding_and_unencodable_report_are_clear_errors() -> None:
         encode_report({}, "yaml")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="cannot be encoded as JSON"):
         encode_report({"when": object()})
+    with pytest.raises(UnicodeEncodeError) as caught:  # a lone surrogate: not UTF-8
+        encode_report({"definition_name": "\ud800"})
+    assert "encoding='ascii' sends it" in "".join(caught.value.__notes__)
+    assert encode_report({"definition_name": "\ud800"}, "ascii") == b'{"definition_name":"\\ud800"}'
     # Python's json writes NaN, which no JSON parser reads: a receiver would get garbage.
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ValueError, match=r"cannot be encoded as JSON.*use body="):
