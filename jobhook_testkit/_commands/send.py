@@ -1,7 +1,8 @@
 """``jobhook send URL``: deliver one job report to a running receiver, like the platform.
 
 Without ``--payload`` a realistic report is generated (``--seed``, ``--status``, ``--type``
-shape it); with ``--payload FILE`` the one report in FILE is sent. Prints the delivery
+shape it); with ``--payload FILE`` the one report in FILE is sent (or the report of the one
+delivery a ``jobhook serve --record`` line holds). Prints the delivery
 (Authorization redacted); exit 0 only if the receiver acknowledged it (2xx in time).
 """
 
@@ -42,7 +43,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--payload", metavar="FILE",
-        help="send the one report in FILE ('-' = stdin) instead of a generated one",
+        help="send the one report in FILE, or the report of one recorded delivery "
+        "('-' = stdin), instead of a generated one",
     )
     _options.add_seed(parser, "seed of the generated report (same seed, same report)")
     _options.add_report_shape(
