@@ -20,8 +20,10 @@ _LABELS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 # Characters XML 1.0 cannot carry at all (control characters from response bodies).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters a terminal acts on (escape sequences, carriage return, bell...) or that
-# str.splitlines() breaks a line at; a receiver's status line can carry any of them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# str.splitlines() breaks a line at; a receiver's status line can carry any of them. Lone
+# surrogates (an app's exception message can hold one) cannot be written as UTF-8 at all.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -105,7 +107,9 @@ def render_text(report: ContractReport, *, details: bool = True) -> str:
 
 def render_json(report: ContractReport) -> str:
     """The report as one JSON document (see ``ContractReport.as_dict``)."""
-    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+    # A lone surrogate (only ever inside a string) as its JSON escape: writable as UTF-8.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def _xml_text(text: str) -> str:

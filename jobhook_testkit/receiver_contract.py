@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import pytest
 
 from jobhook_testkit._contract_run import Liveness, describe_errors, sent_secrets
+from jobhook_testkit._report_render import printable
 from jobhook_testkit.contract import (
     DEFAULT_TIMEOUT,
     CheckContext,
@@ -66,8 +67,6 @@ def result_message(result: CheckResult) -> str:
     ]
     if result.details:
         lines += ["", result.details]
-    from jobhook_testkit._report_render import printable
-
     return printable("\n".join(lines))
 
 
@@ -319,7 +318,8 @@ class ReceiverContract:
             pytest.skip(result.reason)
         message = result_message(result)
         if target.app_errors:
-            message += "\n" + "\n".join(_app_error_lines(target.app_errors, ctx.auth, result))
+            lines = _app_error_lines(target.app_errors, ctx.auth, result)
+            message += "\n" + printable("\n".join(lines))
         if result.status is Status.WARN:
             warnings.warn(ContractWarning(message), stacklevel=1)
         elif result.status is Status.FAIL:

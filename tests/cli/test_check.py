@@ -340,3 +340,29 @@ def test_files_next_to_the_app_cannot_shadow_what_the_run_imports(tmp_path: Path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed in " in done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
+def test_an_exception_message_that_is_not_encodable_is_still_reported(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = f"surrogate_receiver_app_{fmt}"  # one module per run: imported ones stay
+    (tmp_path / f"{module}.py").write_text(
+        "def app(environ, start_response):\n"
+        "    raise RuntimeError('bad byte \\udcff in the body')\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "report.out"
+
+    code = main(["check", "--app", f"{tmp_path / module}.py:app",
+                 "--only", "acknowledges-success-report", "--format", fmt, "-o", str(target)])
+
+    assert code == 1, capsys.readouterr().err
+    written = target.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert json.loads(written)["app_errors"][0].startswith(
+            "RuntimeError: bad byte \udcff in the body")
+    elif fmt == "text":
+        assert "RuntimeError: bad byte \\udcff in the body" in written
+    else:
+        ET.fromstring(written)
