@@ -73,6 +73,13 @@ class Delivery:
     timeout: float = 5.0
     status_text: str = ""  # the reason phrase of the status line ("OK", "NOT FOUND")
 
+    def __post_init__(self) -> None:
+        # Built by hand (a test of code that consumes deliveries), the outcome may be the
+        # plain string: "acknowledged" would otherwise not be Outcome.ACKNOWLEDGED.
+        outcome: object = self.outcome
+        if not isinstance(outcome, Outcome):
+            object.__setattr__(self, "outcome", Outcome(str(outcome)))
+
     @property
     def acknowledged(self) -> bool:
         """True if the receiver answered 2xx, completely, within the timeout."""

@@ -83,6 +83,15 @@ def test_acknowledged_property_follows_the_outcome() -> None:
     assert not delivery(Outcome.TIMED_OUT).acknowledged
 
 
+def test_an_outcome_given_as_a_string_is_the_enum() -> None:
+    built = delivery("acknowledged", status_code=200)  # type: ignore[arg-type]
+    assert built.outcome is Outcome.ACKNOWLEDGED
+    assert built.acknowledged
+    assert repr(built).startswith("<Delivery acknowledged after ")
+    with pytest.raises(ValueError, match="'done' is not a valid Outcome"):
+        delivery("done")  # type: ignore[arg-type]
+
+
 def test_delivery_is_frozen() -> None:
     with pytest.raises(FrozenInstanceError):
         delivery().status_code = 200  # type: ignore[misc]
