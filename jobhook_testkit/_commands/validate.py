@@ -126,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
 
     sources = args.paths or ["-"]
+    if sources.count("-") > 1:  # the second read would find stdin empty and call it invalid
+        print("jobhook validate: '-' (standard input) can be given only once", file=sys.stderr)
+        return 2
     max_bytes = args.max_bytes or DEFAULT_MAX_BYTES
     unknown: Counter[str] | None = Counter() if args.report_unknown else None
     problems: list[Problem] = []

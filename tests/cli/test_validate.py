@@ -262,3 +262,12 @@ def test_a_closed_stdin_is_exit_2(
     monkeypatch.setattr(sys, "stdin", None)  # `jobhook validate <&-`
     assert main(["validate"]) == 2
     assert "<stdin>: no standard input to read (it is closed)" in capsys.readouterr().err
+
+
+def test_stdin_given_twice_is_a_usage_error_not_an_empty_second_input(
+    monkeypatch: pytest.MonkeyPatch, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin(monkeypatch, json.dumps(report).encode())
+    assert main(["validate", "-", "-"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "'-' (standard input) can be given only once" in err
