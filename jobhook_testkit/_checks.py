@@ -234,10 +234,23 @@ def _processed_once(ctx: CheckContext) -> Verdict:
     report = ctx.report()
     deliveries = (ctx.deliver(report), ctx.deliver(report))
     deadline = time.monotonic() + ctx.timeout
-    count = ctx.probe(report)
-    while count == 0 and time.monotonic() < deadline:  # it may process asynchronously
-        time.sleep(0.02)
+    try:
         count = ctx.probe(report)
+        while count == 0 and time.monotonic() < deadline:  # it may process asynchronously
+            time.sleep(0.02)
+            count = ctx.probe(report)
+    except Exception as exc:  # the user's probe, not a bug of ours: say so
+        return Verdict(
+            Status.FAIL,
+            f"the side-effect probe raised {type(exc).__name__}: {exc}",
+            describe(
+                deliveries[1],
+                headline=f"The side-effect probe raised {type(exc).__name__}: {exc}",
+                expected="probe(report) returns how many times the report was processed "
+                "(or None when it cannot tell)",
+            ),
+            deliveries,
+        )
     if count is None:
         return Verdict(Status.SKIP, "the probe could not tell how often it processed the report")
     if count == 1:

@@ -386,3 +386,17 @@ def test_a_malformed_answer_quoting_the_secret_is_redacted_in_the_json_report() 
     rendered = render_json(report)
     assert "s3cret" not in rendered
     assert "Bearer [redacted]" in json.loads(rendered)["checks"][0]["deliveries"][0]["reason"]
+
+
+def test_a_probe_that_raises_is_blamed_not_jobhook_testkit() -> None:
+    def probe(report: Mapping[str, Any]) -> int | None:
+        raise LookupError(f"no table for {report['id'][:0]}reports")
+
+    report = check_receiver(_broken().create_app([]), path=PATH, auth=AUTH, timeout=2.0,
+                            probe=probe, only=["processes-redelivery-once"])
+
+    result = report["processes-redelivery-once"]
+    assert result.status is Status.FAIL
+    assert result.reason == "the side-effect probe raised LookupError: no table for reports"
+    assert "jobhook-testkit bug" not in result.reason
+    assert "  expected:  probe(report) returns how many times" in result.details
