@@ -165,7 +165,10 @@ def pytest_runtest_makereport(
             ("jobhook", f"seed:   {seed}\nreplay: {replay_command(seed, _replay_target(item))}")
         )
     for title, render in item.stash.get(_SECTIONS_KEY, ()):
-        text = render()
+        try:
+            text = render()
+        except Exception as exc:  # an INTERNALERROR here would stop the user's whole run
+            text = f"(could not be shown: {type(exc).__name__}: {exc})"
         if text:
             report.sections.append((title, text))
 

@@ -227,3 +227,29 @@ def test_helpers_are_stable_and_shell_safe() -> None:
     command = replay_command(7, nodeid)
     assert command.startswith("pytest --jobhook-seed=7 '")
     assert shlex.split(command) == ["pytest", "--jobhook-seed=7", nodeid]
+
+
+def test_a_section_that_cannot_be_rendered_does_not_stop_the_run(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from jobhook_testkit.plugin import add_failure_section
+
+        @pytest.fixture
+        def fragile(request):
+            add_failure_section(request.node, "jobhook extra", lambda: 1 / 0)
+
+        def test_fails(fragile):
+            assert False
+
+        def test_next():
+            pass
+        """
+    )
+    result = _run(pytester, "-q", "--jobhook-seed=1")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*- jobhook extra -*",
+                                 "(could not be shown: ZeroDivisionError: division by zero)"])
