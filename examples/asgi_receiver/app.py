@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 HOOK_PATH = "/hooks/jobs"
 DEFAULT_AUTH = "Bearer s3cret"  # for the example only: read yours from configuration
+MAX_BODY = 1024 * 1024  # a job report is a few hundred bytes
 
 _STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
 _TYPES = ("export", "import")
@@ -65,13 +66,17 @@ def create_app(*, auth: str | None = DEFAULT_AUTH) -> FastAPI:
             given = request.headers.get("authorization", "")
             if not given or not hmac.compare_digest(given.encode(), auth.encode()):
                 return _error("missing or wrong Authorization", 401)
+        raw = b""
         try:
-            raw = await request.body()
+            async for chunk in request.stream():  # bounded: never hold a huge body
+                raw += chunk
+                if len(raw) > MAX_BODY:
+                    return _error(f"the body is over {MAX_BODY} bytes", 413)
         except ClientDisconnect:  # the sender hung up mid-body: nothing to process
             return _error("incomplete body", 400)
         try:
             report: Any = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting: Recursion
             return _error("the body is not UTF-8 JSON", 400)
         problem = problem_with(report)
         if problem is not None:

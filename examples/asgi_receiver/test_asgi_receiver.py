@@ -51,3 +51,12 @@ def test_fastapi_receiver_passes_the_whole_suite(asgi_receiver: tuple[str, Any])
     report = assert_conforms(url, auth=AUTH, timeout=2.0, probe=processed, strict=True)
 
     assert not report.skipped, report  # every check ran, the side-effect probe included
+
+
+def test_hostile_bodies_get_a_4xx_not_a_crash(asgi_receiver: tuple[str, Any]) -> None:
+    from jobhook_testkit import FakeSender, assert_rejected
+
+    sender = FakeSender(asgi_receiver[0], auth=AUTH, timeout=5.0)
+
+    assert_rejected(sender.deliver(body=b"[" * 100_000), statuses={400})  # too deep to parse
+    assert_rejected(sender.deliver(body=b" " * (2 * 1024 * 1024)), statuses={413})

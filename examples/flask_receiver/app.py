@@ -10,8 +10,9 @@ What makes it correct (each point is a check of ``jobhook check``):
 * it compares the Authorization header with the configured value in constant time and
   refuses a missing, empty or wrong one with 401;
 * it reads the raw body itself, so a missing or odd Content-Type, an empty body, bytes
-  that are not UTF-8, JSON that is not an object or a report that breaks the contract all
-  get a 4xx instead of a crash;
+  that are not UTF-8, JSON nested too deeply to parse, JSON that is not an object or a
+  report that breaks the contract all get a 4xx instead of a crash; a body over 1 MiB (a
+  report is a few hundred bytes) gets 413 before it is read;
 * it tolerates fields it does not know (the platform may add some);
 * it is idempotent: a report delivered twice is acknowledged twice, processed once;
 * it only records the report and answers at once (204); slow work belongs in a queue,
@@ -31,6 +32,7 @@ from flask import Flask, Response, request
 HOOK_PATH = "/hooks/jobs"
 # For the example only: a real receiver reads its secret from its configuration.
 DEFAULT_AUTH = "Bearer s3cret"
+MAX_BODY = 1024 * 1024  # a job report is a few hundred bytes
 
 _STATUSES = ("SUCCESS", "FAILURE", "RUNNING")
 _TYPES = ("export", "import")
@@ -99,6 +101,7 @@ def create_app(*, auth: str | None = DEFAULT_AUTH, store: ReportStore | None = N
     """
     reports = store if store is not None else ReportStore()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # larger bodies get 413, unread
     app.extensions["job_reports"] = reports
 
     @app.post(HOOK_PATH)
@@ -109,7 +112,7 @@ def create_app(*, auth: str | None = DEFAULT_AUTH, store: ReportStore | None = N
                 return _error("missing or wrong Authorization", 401)
         try:
             report = json.loads(request.get_data(cache=False).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting: Recursion
             return _error("the body is not UTF-8 JSON", 400)
         problem = problem_with(report)
         if problem is not None:

@@ -82,3 +82,10 @@ class TestFlaskReceiverContract(ReceiverContract):
 
     def probe(self, report: Mapping[str, Any]) -> int | None:
         return _STORE.times_processed(report["id"])
+
+
+def test_hostile_bodies_get_a_4xx_not_a_crash(jobhook_sender: SenderFactory) -> None:
+    sender = jobhook_sender(create_app(auth=None), path=HOOK_PATH)
+
+    assert_rejected(sender.deliver(body=b"[" * 100_000), statuses={400})  # too deep to parse
+    assert_rejected(sender.deliver(body=b" " * (2 * 1024 * 1024)), statuses={413})
