@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``jobhook`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    # Python sets these to None when the process starts with the descriptor closed.
+    if sys.stderr is None:  # print(file=None) would write diagnostics into stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives on
+    if sys.stdout is None:  # `jobhook ... >&-`: results have nowhere to go
+        print("jobhook: standard output is closed; nowhere to write results", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

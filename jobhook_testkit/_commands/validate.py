@@ -96,19 +96,22 @@ class _Output:
     def __init__(self, name: str) -> None:
         self.name = name  # "stdout" or "stderr", looked up on each write (tests swap them)
         self.gone = False
+        # Losing diagnostics (a closed or broken stderr) must not change the verdict;
+        # failing to write results (stdout on a full disk) is an I/O error: exit 2.
+        self._lost: type[OSError] = OSError if name == "stderr" else BrokenPipeError
 
     def write(self, text: str) -> None:
         if not self.gone:
             try:
                 getattr(sys, self.name).write(text)
-            except BrokenPipeError:
+            except self._lost:
                 self._reader_left()
 
     def flush(self) -> None:
         if not self.gone:
             try:
                 getattr(sys, self.name).flush()
-            except BrokenPipeError:
+            except self._lost:
                 self._reader_left()
 
     def _reader_left(self) -> None:

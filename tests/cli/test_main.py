@@ -94,3 +94,24 @@ def test_a_reader_that_leaves_is_not_success_for_commands_that_report_a_verdict(
         assert main(["check", "--list"]) == 2
         assert main(["generate", "--count", "3", "--seed", "1"]) == 0
     assert "jobhook check: output closed before the result was written" in capsys.readouterr().err
+
+
+def test_a_closed_stdout_is_an_io_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with monkeypatch.context() as patch:  # what Python sets for `jobhook generate >&-`
+        patch.setattr(sys, "stdout", None)
+        assert main(["generate", "--count", "1", "--seed", "1"]) == 2
+    assert "jobhook: standard output is closed" in capsys.readouterr().err
+
+
+def test_a_closed_stderr_keeps_diagnostics_out_of_stdout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # print(file=None) writes to stdout: the random seed note would corrupt the NDJSON.
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", None)
+        assert main(["generate", "--count", "1"]) == 0
+        sys.stderr.close()  # the /dev/null stand-in main() opened
+    out = capsys.readouterr().out
+    assert out.startswith('{"id":') and out.count("\n") == 1

@@ -271,3 +271,21 @@ def test_stdin_given_twice_is_a_usage_error_not_an_empty_second_input(
     assert main(["validate", "-", "-"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "'-' (standard input) can be given only once" in err
+
+
+def test_a_stderr_that_fails_does_not_change_the_verdict(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, report: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    class ClosedStderr(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+
+    path = _write(tmp_path / "r.ndjson", report, dict(report, total_failed=-1))
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", ClosedStderr())
+        assert main(["validate", str(path)]) == 1  # the summary is lost, not the verdict
+        assert main(["validate", str(tmp_path / "absent.json")]) == 2
+    assert capsys.readouterr().out == f"{path}:2: /total_failed: -1 is less than the minimum of 0\n"
