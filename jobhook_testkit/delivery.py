@@ -34,8 +34,20 @@ class SentRequest:
 
     method: str
     url: str
-    headers: dict[str, str] = field(repr=False)
+    # compare=False keeps pytest from drilling into the headers (and printing the
+    # Authorization value) when two requests differ; __eq__ below still compares them.
+    headers: dict[str, str] = field(repr=False, compare=False)
     body: bytes = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SentRequest):
+            return NotImplemented
+        return (self.method, self.url, self.headers, self.body) == (
+            other.method,
+            other.url,
+            other.headers,
+            other.body,
+        )
 
     @property
     def authorization(self) -> str | None:

@@ -201,3 +201,27 @@ def test_fixtures_in_a_pytest_run(pytester: pytest.Pytester) -> None:
     with socket.socket() as probe:
         probe.settimeout(1)
         assert probe.connect_ex(("127.0.0.1", int(first))) != 0
+
+
+def test_comparing_deliveries_in_an_assert_does_not_print_the_authorization(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_compare="""
+from jobhook_testkit import FakeSender
+
+def app(environ, start_response):
+    start_response("204 No Content", [])
+    return []
+
+def test_same():
+    first = FakeSender(app, auth="Bearer s3cret-one").deliver({"id": "1"})
+    second = FakeSender(app, auth="Bearer s3cret-two").deliver({"id": "1"})
+    assert first.request == second.request
+"""
+    )
+    result = pytester.runpytest("-vv", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    failure = result.stdout.str().split("assert first.request == second.request")[1]
+    assert "s3cret-" not in failure  # pytest drilled into the headers and showed both values
+    assert "Bearer [redacted]" in failure
