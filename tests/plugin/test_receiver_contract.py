@@ -199,8 +199,15 @@ class TestJobHook(ReceiverContract):
         ("app = 42", "TestJobHook.app is a int, not a WSGI application or a factory of one"),
         ("app = create_app([])\n    path = '/hooks\\njobs'",
          "TestJobHook.path must not contain control characters"),
+        ("app = create_app([])\n    timeout = 0",
+         "TestJobHook: timeout must be a positive number of seconds, got 0"),
+        ("url = 'http://127.0.0.1:9'\n    timeout = 'soon'",
+         "TestJobHook: timeout must be a number of seconds, got 'soon'"),
+        ("app = create_app([])\n    auth = 'Bearer s3cret\\nX-Other: 1'",
+         "TestJobHook: the value of header 'Authorization' contains a line break"),
     ],
-    ids=["neither", "both", "unknown-check", "asgi-app", "not-callable", "path-line-break"],
+    ids=["neither", "both", "unknown-check", "asgi-app", "not-callable", "path-line-break",
+         "zero-timeout", "str-timeout", "auth-line-break"],
 )
 def test_a_misconfigured_class_fails_once_saying_what_to_do(
     pytester: pytest.Pytester, body: str, message: str
