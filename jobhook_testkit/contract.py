@@ -342,6 +342,8 @@ def select_checks(only: Iterable[str] | None) -> tuple[Check, ...]:
     """The checks named in ``only`` (registry order), or all; ValueError for unknown names."""
     if only is None:
         return checks()
+    if isinstance(only, str):  # one name, not its characters
+        only = [only]
     wanted = list(dict.fromkeys(only))
     unknown = [name for name in wanted if name not in check_names()]
     if unknown:

@@ -119,11 +119,17 @@ def _config_problem(cls: type) -> str | None:
         problem = None if _is_factory(app) else _app_problem(app)
         if problem is not None:
             return f"{cls.__name__}.app {problem}"
-    unknown = [n for n in (*(_static(cls, "only") or ()), *(_static(cls, "skip_checks") or ()))
+    unknown = [n for n in (*_names(cls, "only"), *_names(cls, "skip_checks"))
                if n not in check_names()]
     if unknown:
         return f"{cls.__name__} names unknown checks {unknown}; known: {check_names()}"
     return _sender_problem(cls)
+
+
+def _names(cls: type, attribute: str) -> list[str]:
+    """``only`` or ``skip_checks`` as a list (a single name may be given as a string)."""
+    value = _static(cls, attribute) or ()
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _sender_problem(cls: type) -> str | None:
@@ -239,8 +245,8 @@ class ReceiverContract:
         if _config_problem(cls) is not None:
             names = [MISCONFIGURED]
         else:
-            only = _static(cls, "only")
-            skip = set(_static(cls, "skip_checks") or ())
+            only = _names(cls, "only") if _static(cls, "only") is not None else None
+            skip = set(_names(cls, "skip_checks"))
             names = [n for n in check_names() if (only is None or n in only) and n not in skip]
             if _static(cls, "url") is not None:
                 names.insert(0, REACHABLE)

@@ -328,3 +328,25 @@ def teardown_module():
     result.assert_outcomes(failed=len(must), passed=1 + 3 + 1, skipped=4, warnings=3)
     assert result.stdout.str().count("the receiver stopped answering (6 deliveries in a row") \
         >= len(must) - 6
+
+
+def test_only_and_skip_checks_take_a_single_name_as_a_string(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, """
+class TestOnly(ReceiverContract):
+    app = create_app([], auth=None)
+    path = "/hooks/jobs"
+    only = "rejects-get"
+
+class TestSkip(ReceiverContract):
+    app = create_app([], auth=None)
+    path = "/hooks/jobs"
+    skip_checks = "rejects-get"
+""", "--co", "-q")
+
+    out = result.stdout.str()
+    assert "test_hook.py::TestOnly::test_contract[rejects-get]" in out
+    assert "TestOnly::test_contract[acknowledges" not in out
+    assert "TestSkip::test_contract[rejects-get]" not in out
+    assert f"{len(check_names())} tests collected" in out

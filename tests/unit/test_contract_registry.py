@@ -94,6 +94,10 @@ def test_selection_keeps_registry_order_and_drops_duplicates() -> None:
     assert select_checks(None) == checks()
 
 
+def test_a_single_name_given_as_a_string_selects_that_check() -> None:
+    assert [c.name for c in select_checks("rejects-get")] == ["rejects-get"]
+
+
 def test_listing_the_checks_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
