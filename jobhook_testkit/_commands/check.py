@@ -67,6 +67,23 @@ def _list_checks(out: TextIO) -> int:
     return 0
 
 
+def _output_problem(path: str) -> str | None:
+    """Why the report could not be written to ``path``, as far as can be told before."""
+    import os
+
+    target = os.path.abspath(path)
+    if os.path.isdir(target):
+        return "Is a directory"
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        return f"no such directory {folder}"
+    if not os.access(folder, os.W_OK) or (
+        os.path.exists(target) and not os.access(target, os.W_OK)
+    ):
+        return "Permission denied"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.list:
@@ -80,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         selected = select_checks(args.only)
     except ValueError as exc:
         return _usage(str(exc))
+    if args.output:  # say it now, not after a run that may take minutes
+        problem = _output_problem(args.output)
+        if problem is not None:
+            return _usage(f"cannot write {args.output}: {problem}")
     verify = _options.verify_option(args)
     # Whatever the app prints or logs goes to stderr: stdout carries only the report.
     with contextlib.redirect_stdout(sys.stderr):

@@ -366,3 +366,28 @@ def test_an_exception_message_that_is_not_encodable_is_still_reported(
         assert "RuntimeError: bad byte \\udcff in the body" in written
     else:
         ET.fromstring(written)
+
+
+def test_an_output_file_that_cannot_be_written_is_refused_before_anything_is_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "counting_receiver_app.py").write_text(
+        "CALLS = []\n"
+        "def app(environ, start_response):\n"
+        "    CALLS.append(environ['REQUEST_METHOD'])\n"
+        "    start_response('204 No Content', [])\n"
+        "    return [b'']\n",
+        encoding="utf-8",
+    )
+    missing = tmp_path / "no-such-dir" / "jobhook.xml"
+
+    for output, problem in ((missing, f"no such directory {missing.parent}"),
+                            (tmp_path, "Is a directory")):
+        code = main(["check", "--app", f"{tmp_path / 'counting_receiver_app.py'}:app",
+                     "--format", "junit", "-o", str(output)])
+
+        out, err = capsys.readouterr()
+        assert code == 2
+        assert out == ""
+        assert err.strip() == f"jobhook check: cannot write {output}: {problem}"
+    assert "counting_receiver_app" not in sys.modules  # not even loaded
