@@ -153,6 +153,17 @@ def _check_delay(delay: float) -> float:
     return float(delay)
 
 
+def _sleep(delay: float, wake: threading.Event) -> None:
+    """Wait ``delay`` seconds (any length, even infinite) or until ``wake`` is set.
+
+    In steps: one wait of 1e10 s overflows the platform's time_t (OverflowError).
+    """
+    deadline = time.monotonic() + delay
+    left = delay
+    while left > 0 and not wake.wait(min(left, 3600.0)):
+        left = deadline - time.monotonic()
+
+
 def _parse_body(body: bytes) -> tuple[dict[str, Any] | None, tuple[Violation, ...]]:
     """The report in ``body`` and its violations; ``None`` and the reason if malformed.
 
@@ -412,7 +423,7 @@ class RecordingReceiver:
         if self.on_event is not None:
             self.on_event(delivery)
         if delay:
-            wake.wait(delay)
+            _sleep(delay, wake)
         if report is None:
             return _plain(start_response, 400, "Bad Request", _error_body(violations[0].message))
         if status == 204:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +291,20 @@ def test_the_credential_is_redacted_wherever_it_is_echoed(
     assert line["path"] == "/in?token=[redacted]&x=1"
     assert line["headers"]["X-Api-Key"] == "[redacted]"
     assert line["headers"]["X-Forwarded-Authorization"] == "Bearer [redacted]"
+
+
+@pytest.mark.parametrize("delay", [1e10, float("inf")])
+def test_a_delay_beyond_what_the_clock_can_wait_still_waits_until_cut_short(
+    report: dict[str, Any], delay: float
+) -> None:
+    receiver = RecordingReceiver(delay=delay)
+    statuses: list[int] = []
+    sender = threading.Thread(
+        target=lambda: statuses.append(post(Client(receiver), json.dumps(report)).status_code)
+    )
+    sender.start()
+    receiver.wait_for(1)
+    assert statuses == []  # still waiting out its delay
+    receiver.end_delays()
+    sender.join(timeout=10)
+    assert statuses == [204]  # a 500 (OverflowError) before
