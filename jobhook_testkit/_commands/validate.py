@@ -100,12 +100,22 @@ class _Output:
         # failing to write results (stdout on a full disk) is an I/O error: exit 2.
         self._lost: type[OSError] = OSError if name == "stderr" else BrokenPipeError
 
-    def write(self, text: str) -> None:
-        if not self.gone:
+    def write(self, text: str, *, ascii_text: str | None = None) -> None:
+        """Write ``text``; where the console cannot encode it, ``ascii_text`` (if given)
+        or ``text`` with the characters it cannot show escaped (``\\xe9``)."""
+        if self.gone:
+            return
+        stream = getattr(sys, self.name)
+        try:
             try:
-                getattr(sys, self.name).write(text)
-            except self._lost:
-                self._reader_left()
+                stream.write(text)
+            except UnicodeEncodeError:  # e.g. a Windows console and a Japanese name
+                if ascii_text is None:
+                    encoding = getattr(stream, "encoding", None) or "ascii"
+                    ascii_text = text.encode(encoding, "backslashreplace").decode(encoding)
+                stream.write(ascii_text)
+        except self._lost:
+            self._reader_left()
 
     def flush(self) -> None:
         if not self.gone:
@@ -209,4 +219,5 @@ def _render_json(
     }
     if unknown is not None:
         result["unknown_fields"] = dict(sorted(unknown.items()))
-    out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
+              ascii_text=json.dumps(result, indent=2) + "\n")  # still JSON, \u-escaped

@@ -289,3 +289,24 @@ def test_a_stderr_that_fails_does_not_change_the_verdict(
         assert main(["validate", str(path)]) == 1  # the summary is lost, not the verdict
         assert main(["validate", str(tmp_path / "absent.json")]) == 2
     assert capsys.readouterr().out == f"{path}:2: /total_failed: -1 is less than the minimum of 0\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_console_that_cannot_show_a_value_gets_it_escaped_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, report: dict[str, Any], fmt: str
+) -> None:
+    # A Windows console (cp1252) cannot print a Japanese name: UnicodeEncodeError escaped
+    # as a traceback. Text is escaped ('\\u30b8'); JSON stays JSON (\\u escapes).
+    path = _write(tmp_path / "r.json", dict(report, status="完了"))
+    console = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", console)
+        assert main(["validate", "--format", fmt, str(path)]) == 1
+        console.flush()
+        printed = console.buffer.getvalue().decode("cp1252")  # type: ignore[attr-defined]
+    if fmt == "json":
+        (problem,) = json.loads(printed)["problems"]
+        assert problem["message"] == "'完了' is not one of ['SUCCESS', 'FAILURE', 'RUNNING']"
+    else:
+        assert printed == (f"{path}: /status: '\\u5b8c\\u4e86' is not one of "
+                           "['SUCCESS', 'FAILURE', 'RUNNING']\n")
