@@ -81,9 +81,13 @@ def _seconds(name: str, value: float) -> float:
 
 
 def _status_words(delivery: Delivery) -> str:
+    """What the receiver did, after "Receiver": ``answered 204``, ``gave no answer ...``."""
+    how = str(delivery.outcome).replace("_", " ")
     if delivery.status_code is None:
-        return f"no answer ({delivery.outcome})"
-    return str(delivery.status_code)
+        return f"gave no answer ({how})"
+    if str(delivery.outcome) not in ("acknowledged", "rejected"):  # the body never ended
+        return f"began answering {delivery.status_code} but did not finish ({how})"
+    return f"answered {delivery.status_code}"
 
 
 def assert_acknowledged(delivery: Delivery, *, within: float | None = None) -> None:
@@ -139,7 +143,7 @@ def assert_rejected(
         raise ReceiverAssertionError(
             describe(
                 delivery,
-                headline=f"Receiver answered {_status_words(delivery)}, not {wanted}.",
+                headline=f"Receiver {_status_words(delivery)}, not {wanted}.",
                 expected=f"{wanted} within {delivery.timeout:g} s",
             ),
             delivery,

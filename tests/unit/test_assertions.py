@@ -94,7 +94,8 @@ def test_a_timed_out_delivery_is_neither_acknowledged_nor_rejected() -> None:
 
     with pytest.raises(ReceiverAssertionError, match="did not acknowledge"):
         assert_acknowledged(delivery)
-    with pytest.raises(ReceiverAssertionError, match=r"answered no answer \(timed_out\)"):
+    with pytest.raises(ReceiverAssertionError,
+                       match=r"^Receiver gave no answer \(timed out\), not a 4xx answer\."):
         assert_rejected(delivery)
     with pytest.raises(ReceiverAssertionError, match=r"did not answer within 0\.1 s"):
         assert_answered_within(delivery, 0.1)
@@ -177,3 +178,16 @@ def test_a_bound_that_could_never_fail_is_a_usage_error(
     # Compared with NaN, every delivery is "in time": the assertion could not fail.
     with pytest.raises(ValueError, match=message):
         call(_deliver("204 No Content"))
+
+
+def test_a_refusal_whose_body_never_ended_is_not_called_a_refusal() -> None:
+    from dataclasses import replace
+
+    from jobhook_testkit.delivery import Outcome
+
+    cut = replace(_deliver("401 Unauthorized"), outcome=Outcome.TIMED_OUT)
+
+    with pytest.raises(ReceiverAssertionError) as caught:
+        assert_rejected(cut, statuses={401, 403})
+    assert str(caught.value).startswith(
+        "Receiver began answering 401 but did not finish (timed out), not one of 401, 403.")
