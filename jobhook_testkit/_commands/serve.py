@@ -243,6 +243,7 @@ def _drain(
 
 def run(args: argparse.Namespace) -> int:
     import signal
+    import socket
     from contextlib import ExitStack
 
     from jobhook_testkit.recorder import DEFAULT_MAX_BODY, RecordingReceiver
@@ -275,10 +276,15 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         stack.enter_context(receiver)
         try:
+            # A name that does not resolve, said here: Werkzeug would print only the reason.
+            socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,
+                               flags=socket.AI_PASSIVE)
             server = stack.enter_context(serve_wsgi(in_flight, host=args.host, port=args.port))
         except OSError as exc:
+            where = f"cannot listen on {args.host}:{args.port}"
             reason = exc.strerror or str(exc)
-            print(f"jobhook serve: cannot listen on {args.host}:{args.port}: {reason}", file=err)
+            print(f"jobhook serve: {where}" + ("" if reason == where else f": {reason}"),
+                  file=err)
             return EXIT_USAGE
         for sig in (signal.SIGINT, signal.SIGTERM):  # both mean "stop cleanly" here
             stack.callback(signal.signal, sig, signal.signal(sig, on_signal))

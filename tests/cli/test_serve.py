@@ -64,6 +64,16 @@ def test_a_port_in_use_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Traceback" not in err
 
 
+def test_a_host_that_cannot_be_listened_on_exits_2_with_the_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--port", "0", "--host", "999.1.1.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jobhook serve: cannot listen on 999.1.1.1:0: ")
+    assert err.count("cannot listen") == 1
+    assert "Traceback" not in err
+
+
 @contextlib.contextmanager
 def serve_process(tmp_path: Path, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``jobhook serve --port 0 OPTIONS`` with stdout/stderr in files; yields (process, url)."""
