@@ -43,6 +43,15 @@ def _got(delivery: Delivery) -> str:
     return str(delivery.status_code)
 
 
+def _did(delivery: Delivery) -> str:
+    """What the receiver did, as a headline's start: ``Receiver answered 500``, ..."""
+    if _answered(delivery):
+        return f"Receiver answered {delivery.status_code}"
+    if str(delivery.outcome) == "timed_out":
+        return f"Receiver gave no answer within {delivery.timeout:g} s"
+    return f"The connection failed ({delivery.reason})"
+
+
 def _ack_expected(ctx: CheckContext) -> str:
     return f"a 2xx answer within {ctx.timeout:g} s (the configured timeout)"
 
@@ -129,7 +138,7 @@ def _expect_status(
     reason = f"{label}: {got}; expected {wanted}"
     if len(bad) > 1:
         reason += f"; {len(bad) - 1} more like it"
-    headlined = [(f"Receiver answered {_got(d)} to {lab}.", d) for lab, d in bad]
+    headlined = [(f"{_did(d)} to {lab}.", d) for lab, d in bad]
     return _verdict(deliveries, headlined, reason=reason, expected=wanted)
 
 

@@ -400,3 +400,20 @@ def test_a_probe_that_raises_is_blamed_not_jobhook_testkit() -> None:
     assert result.reason == "the side-effect probe raised LookupError: no table for reports"
     assert "jobhook-testkit bug" not in result.reason
     assert "  expected:  probe(report) returns how many times" in result.details
+
+
+def test_a_check_expecting_a_status_says_plainly_that_no_answer_came() -> None:
+    release = threading.Event()
+
+    def slow(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        release.wait(5)
+        start_response("405 Method Not Allowed", [])
+        return [b""]
+
+    try:
+        result = check_receiver(slow, timeout=0.1, only=["rejects-get"])["rejects-get"]
+    finally:
+        release.set()
+
+    assert result.status is Status.WARN
+    assert result.details.startswith("Receiver gave no answer within 0.1 s to a GET.\n")
