@@ -132,6 +132,28 @@ def _describe(exc: ValueError | RecursionError, text: str, line_offset: int = 0)
     return str(exc)
 
 
+_CHUNK = 1 << 20
+
+
+def _read_limited(stream: BinaryIO, max_bytes: int) -> bytes | None:
+    """Up to ``max_bytes + 1`` bytes, in chunks: ``read(max_bytes + 1)`` would allocate
+    that much up front (and overflows for a huge ``--max-bytes``). None: nothing to read
+    yet from a non-blocking stream."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        chunk: bytes | None = stream.read(min(_CHUNK, max_bytes + 1 - total))
+        if chunk is None:
+            if not chunks:
+                return None
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def _read_bytes(source: str, max_bytes: int) -> bytes:
     if source == STDIN:
         # None when the process started with its stdin closed (`jobhook validate <&-`).
@@ -139,11 +161,12 @@ def _read_bytes(source: str, max_bytes: int) -> bytes:
         if stream is None:
             raise InputError(f"{_display(source)}: no standard input to read (it is closed)")
         try:
-            data = stream.read(max_bytes + 1)
+            read = _read_limited(stream, max_bytes)
         except OSError as exc:
             raise InputError(f"{_display(source)}: cannot read: {exc.strerror or exc}") from None
-        if data is None:  # a non-blocking stdin with nothing to read yet
+        if read is None:  # a non-blocking stdin with nothing to read yet
             raise InputError(f"{_display(source)}: cannot read: no data available")
+        data = read
         if len(data) > max_bytes:
             limit = _size(max_bytes)
             raise InputError(f"{_display(source)}: input is larger than the {limit} limit")
@@ -156,7 +179,7 @@ def _read_bytes(source: str, max_bytes: int) -> bytes:
                 "(raise it with --max-bytes)"
             )
         with open(source, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = _read_limited(handle, max_bytes) or b""
     except FileNotFoundError:
         raise InputError(f"{source}: no such file") from None
     except IsADirectoryError:

@@ -233,3 +233,41 @@ def test_utf16_is_named_rather_than_called_invalid_utf8(tmp_path: Path, encoding
     path.write_bytes(bom + '{"a": 1}'.encode(encoding))
     (doc,) = read_documents(str(path))
     assert doc.error is not None and doc.error.startswith("the input is UTF-16"), doc.error
+
+
+def test_a_limit_beyond_what_read_accepts_means_no_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--max-bytes 99999999999G` raised OverflowError from read(max_bytes + 1).
+    import io
+    import sys
+
+    path = tmp_path / "r.json"
+    path.write_text('{"a": 1}')
+    (doc,) = read_documents(str(path), max_bytes=10**30)
+    assert doc.value == {"a": 1}
+
+    class FakeStdin:
+        buffer = io.BytesIO(b'{"b": 2}')
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    (doc,) = read_documents("-", max_bytes=10**30)
+    assert doc.value == {"b": 2}
+
+
+def test_a_non_blocking_stdin_with_nothing_yet_is_an_input_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    class NothingYet:
+        @staticmethod
+        def read(size: int) -> None:
+            return None  # what a non-blocking BufferedReader returns
+
+    class FakeStdin:
+        buffer = NothingYet()
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    with pytest.raises(InputError, match="<stdin>: cannot read: no data available"):
+        read_documents("-")
