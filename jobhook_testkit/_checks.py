@@ -400,10 +400,10 @@ def _fast_answer(ctx: CheckContext) -> Verdict:
     slowest = max(deliveries, key=lambda d: (not _answered(d), d.elapsed))
     if _answered(slowest) and slowest.elapsed < limit:
         return Verdict(Status.PASS, deliveries=tuple(deliveries))
-    took = f"{slowest.elapsed:.3f} s" if _answered(slowest) else _got(slowest)
+    took = f"an answer took {slowest.elapsed:.3f} s" if _answered(slowest) else _got(slowest)
     return Verdict(
         Status.FAIL,
-        f"an answer took {took}; expected under {limit:g} s "
+        f"{took}; expected an answer under {limit:g} s "
         f"(half the {ctx.timeout:g} s timeout)",
         describe(
             slowest,

@@ -417,3 +417,21 @@ def test_a_check_expecting_a_status_says_plainly_that_no_answer_came() -> None:
 
     assert result.status is Status.WARN
     assert result.details.startswith("Receiver gave no answer within 0.1 s to a GET.\n")
+
+
+def test_the_timing_check_reads_well_for_an_answer_that_never_came() -> None:
+    release = threading.Event()
+
+    def slow(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        release.wait(5)
+        start_response("204 No Content", [])
+        return [b""]
+
+    try:
+        result = check_receiver(slow, timeout=0.1, only=["answers-well-within-timeout"])[
+            "answers-well-within-timeout"]
+    finally:
+        release.set()
+
+    assert result.reason == ("no answer within 0.1 s; expected an answer under 0.05 s "
+                             "(half the 0.1 s timeout)")
