@@ -12,6 +12,7 @@ import argparse
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
@@ -137,13 +138,60 @@ class InFlight:
 
 
 class Console:
-    """Prints one line per event; shared by the server's threads."""
+    """Prints one line per event; shared by the server's threads.
+
+    After :meth:`start`, lines are printed by a thread of their own, so a console that
+    does not keep up (output paused with Ctrl-S, ``| less`` not scrolling) never holds a
+    delivery's answer back; past ``BACKLOG`` waiting lines, further ones are dropped and
+    counted (``dropped``). Without ``start`` each line is printed at once.
+    """
+
+    BACKLOG = 10_000
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.receiver: RecordingReceiver | None = None
         self.closed = False
+        self.dropped = 0
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        self._pending: deque[str] = deque()
+        self._printer: threading.Thread | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._printer = threading.Thread(target=self._print_pending, daemon=True,
+                                         name="jobhook-serve-console")
+        self._printer.start()
+
+    def stop(self, timeout: float) -> None:
+        """Print what is waiting (for up to ``timeout`` seconds), then stop printing."""
+        if self._printer is None:
+            return
+        with self._ready:
+            self._stopping = True
+            self._ready.notify_all()
+        self._printer.join(timeout)
+
+    def _print_pending(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._stopping:
+                    self._ready.wait()
+                if not self._pending:
+                    return
+                line = self._pending.popleft()
+            self._print(line)
+
+    def _print(self, line: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(line, file=self.out, flush=True)
+        except (BrokenPipeError, OSError, ValueError):
+            # `jobhook serve | head`: the reader left. Keep recording and answering;
+            # a console problem must never turn an acknowledged delivery into a 500.
+            self.closed = True
 
     def event(self, event: Event) -> None:
         from jobhook_testkit.recorder import RecordedDelivery
@@ -173,15 +221,14 @@ class Console:
                 named = ", ".join(f"{_printable(name, 40)} (×{seen.get(name, 1)})"
                                   for name in unknown[:MAX_NAMES_PER_LINE])
                 line += f"  unknown fields: {named}{_more(len(unknown), MAX_NAMES_PER_LINE)}"
-        with self._lock:
-            if self.closed:
-                return
-            try:
-                print(line, file=self.out, flush=True)
-            except (BrokenPipeError, OSError, ValueError):
-                # `jobhook serve | head`: the reader left. Keep recording and answering;
-                # a console problem must never turn an acknowledged delivery into a 500.
-                self.closed = True
+        with self._ready:
+            if self._printer is None:
+                self._print(line)
+            elif len(self._pending) >= self.BACKLOG:
+                self.dropped += 1
+            else:
+                self._pending.append(line)
+                self._ready.notify()
 
 
 def _more(total: int, shown: int) -> str:
@@ -273,7 +320,9 @@ def run(args: argparse.Namespace) -> int:
         (hurry if stop.is_set() else stop).set()
 
     in_flight = InFlight(receiver)
+    console.start()
     with ExitStack() as stack:
+        stack.callback(console.stop, 2.0)  # last: after the final deliveries' lines
         stack.enter_context(receiver)
         try:
             # A name that does not resolve, said here: Werkzeug would print only the reason.
@@ -303,4 +352,7 @@ def run(args: argparse.Namespace) -> int:
         _drain(server, receiver, in_flight, hurry)
     for line in _summary(receiver):
         print(line, file=err)
+    if console.dropped:
+        print(f"  {_count(console.dropped, 'delivery line', 'delivery lines')} not printed: "
+              "the console was not keeping up", file=err)
     return EXIT_OK

@@ -257,3 +257,40 @@ def test_a_body_full_of_unknown_fields_gets_bounded_console_lines() -> None:
     assert counts["field_0000"] == 2
     (summary,) = [line for line in _summary(receiver) if "does not know" in line]
     assert summary.endswith("field_0029 ×2 and 970 more")
+
+
+def test_a_console_that_does_not_keep_up_never_holds_an_answer_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from jobhook_testkit._commands.serve import Console
+    from jobhook_testkit.recorder import RecordedDelivery
+
+    class PausedTerminal(io.StringIO):  # output paused (Ctrl-S) until `resume` is set
+        resume, writing = threading.Event(), threading.Event()
+
+        def write(self, text: str) -> int:
+            self.writing.set()
+            self.resume.wait(timeout=30)
+            return super().write(text)
+
+    monkeypatch.setattr(Console, "BACKLOG", 3)
+    out = PausedTerminal()
+    console = Console(out)
+    console.start()
+    deliveries = [
+        RecordedDelivery(f"/{n}", {}, b"{}", {}, (), datetime.now(UTC), 204) for n in range(6)
+    ]
+    console.event(deliveries[0])
+    assert PausedTerminal.writing.wait(timeout=10)  # the printer is stuck on the first line
+    handler = threading.Thread(target=lambda: [console.event(d) for d in deliveries[1:]])
+    handler.start()
+    handler.join(timeout=10)
+    assert not handler.is_alive()  # the events returned while the console was paused
+    PausedTerminal.resume.set()
+    console.stop(timeout=10)
+    printed = [line.split()[2] for line in out.getvalue().splitlines()]
+    # the first line was being printed, three waited, the last two were dropped
+    assert printed == ["/0", "/1", "/2", "/3"]
+    assert console.dropped == 2
