@@ -37,7 +37,9 @@ def jobhook_recorder(
     ``.deliveries`` (each with redacted ``headers``, ``body``, parsed ``report`` or None,
     ``violations``, ``received_at``, ``path``) or block with ``.wait_for(n)``. Script the
     answer with ``.respond_with(status=503, delay=2.0)``. The server lives for the whole
-    session; what it received and the scripted answer are cleared before every test.
+    session; what it received and the scripted answer are cleared before every test, so
+    a delivery still on its way when a test ends lands in the next one: wait for what
+    your code sends (``.wait_for(n)``) before the test ends.
     """
     from jobhook_testkit.recorder import LiveRecorder
 
