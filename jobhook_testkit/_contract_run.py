@@ -155,8 +155,15 @@ def run_suite(
             url = _join_url(target, path)
             preflight(url, auth=auth, timeout=timeout, verify=verify)
         else:
+            from jobhook_testkit._app_loader import _is_asgi
             from jobhook_testkit.server import LiveServer
 
+            if _is_asgi(target) or not callable(target):
+                raise TypeError(
+                    f"target must be a URL or a WSGI application, got "
+                    f"{'an ASGI app' if callable(target) else type(target).__name__}: serve "
+                    "an ASGI app with an ASGI server (uvicorn...) and pass its URL"
+                )
             # Not serve_wsgi(): errors the app raises are results (5xx answers) here, not
             # exceptions to re-raise at the end.
             server = LiveServer(target).start()

@@ -435,3 +435,26 @@ def test_the_timing_check_reads_well_for_an_answer_that_never_came() -> None:
 
     assert result.reason == ("no answer within 0.1 s; expected an answer under 0.05 s "
                              "(half the 0.1 s timeout)")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (b"http://127.0.0.1:9/", "got bytes"),
+        ({"app": None}, "got dict"),
+    ],
+    ids=["bytes", "dict"],
+)
+def test_a_target_that_is_neither_a_url_nor_a_wsgi_app_is_a_type_error(
+    target: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=f"target must be a URL or a WSGI application, {message}"):
+        check_receiver(target, only=["acknowledges-success-report"])
+
+
+def test_an_asgi_app_is_a_type_error_saying_to_serve_it() -> None:
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
+        pass
+
+    with pytest.raises(TypeError, match="got an ASGI app: serve an ASGI app with an ASGI server"):
+        check_receiver(asgi, only=["acknowledges-success-report"])
