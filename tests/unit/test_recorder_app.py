@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -308,3 +309,26 @@ def test_a_delay_beyond_what_the_clock_can_wait_still_waits_until_cut_short(
     receiver.end_delays()
     sender.join(timeout=10)
     assert statuses == [204]  # a 500 (OverflowError) before
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_the_line_is_on_disk_before_the_answer_goes_out(
+    tmp_path: Path, report: dict[str, Any], monkeypatch: pytest.MonkeyPatch, durable: bool
+) -> None:
+    import jobhook_testkit._recording_file as recording_file
+
+    record = tmp_path / "r.ndjson"
+    steps: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        steps.append(f"fsync {len(record.read_bytes().splitlines())} line(s)")
+        real_fsync(fd)
+
+    monkeypatch.setattr(recording_file.os, "fsync", fsync)
+    body = json.dumps(report).encode()
+    environ = EnvironBuilder(method="POST", data=body).get_environ()
+    with RecordingReceiver(record=record, durable=durable) as receiver:
+        steps.clear()  # creating the file syncs its directory
+        receiver(environ, lambda status, headers, exc_info=None: steps.append(status))
+    assert steps == (["fsync 1 line(s)"] if durable else []) + ["204 No Content"]
