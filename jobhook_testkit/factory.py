@@ -334,6 +334,11 @@ class JobReportFactory:
     """
 
     def __init__(self, seed: int | None = None, locale: str | None = None) -> None:
+        if locale is not None and not isinstance(locale, str):
+            # Faker takes a list of locales; one factory writes names in one language.
+            raise TypeError(
+                f"locale must be one Faker locale name such as 'fr_FR', got {locale!r}"
+            )
         self.seed: int = _random_seed() if seed is None else seed
         self.locale = locale
         # One stream for everything: ids, numbers and times are drawn here directly, and

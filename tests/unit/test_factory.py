@@ -194,3 +194,10 @@ def test_absurd_counts_still_build_a_job_of_hours(fixed: dict[str, int]) -> None
     assert all(report[key] == value for key, value in fixed.items())
     assert validate(report) == []
     assert 1 <= _seconds(report) <= 24 * 3600
+
+
+@pytest.mark.parametrize("locale", [["fr_FR", "de_DE"], 5])
+def test_a_locale_that_is_not_one_name_is_a_clear_type_error(locale: object) -> None:
+    # Faker accepts a list of locales; here it was an AttributeError from deep inside.
+    with pytest.raises(TypeError, match="locale must be one Faker locale name such as 'fr_FR'"):
+        JobReportFactory(seed=1, locale=locale)  # type: ignore[arg-type]
