@@ -165,7 +165,11 @@ def _fast_says_valid(payload: object) -> bool:
     if fast is None or type(payload) is not dict:
         return False
     for name in _KNOWN_ORDER:
-        if type(payload.get(name)) not in _FAST_TYPES:
+        value = payload.get(name)
+        kind = type(value)
+        if isinstance(value, int) and value.bit_length() > 64:  # it called -10**5000 valid
+            return False
+        if kind not in _FAST_TYPES:
             return False  # missing or odd: the reference will explain it anyway
     try:
         return bool(fast.is_valid(payload))
@@ -217,11 +221,34 @@ def _type_name(value: object) -> str:
     return type(value).__name__  # a mappingproxy is not a JSON object: say what it is
 
 
+class _HugeInt(int):
+    """An integer too long for ``repr()`` (Python refuses past 4,300 digits), which
+    jsonschema puts in its messages: shown by its size instead."""
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.bit_length()} bits>"
+
+
+def _printable(payload: object) -> object:
+    if type(payload) is not dict or not any(
+        type(value) is int and value.bit_length() > _HUGE_BITS for value in payload.values()
+    ):
+        return payload
+    return {
+        key: _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS
+        else value
+        for key, value in payload.items()
+    }
+
+
+_HUGE_BITS = 14_000  # about 4,200 decimal digits
+
+
 def _schema_violations(payload: object) -> Iterator[Violation]:
     if _fast_says_valid(payload):
         return
     best: dict[str, tuple[int, Violation]] = {}
-    for error in _validator().iter_errors(payload):  # type: ignore[arg-type]
+    for error in _validator().iter_errors(_printable(payload)):  # type: ignore[arg-type]
         path = list(error.absolute_path)
         keyword = str(error.validator)
         message = error.message
@@ -288,8 +315,8 @@ def _semantic_violations(
     ):
         yield Violation(
             "/total_operations",
-            f"total_succeeded ({succeeded}) + total_failed ({failed}) != "
-            f"total_operations ({operations})",
+            f"total_succeeded ({_number(succeeded)}) + total_failed ({_number(failed)}) != "
+            f"total_operations ({_number(operations)})",
             severity,
             "counts-add-up",
         )
@@ -300,6 +327,11 @@ def _semantic_violations(
             severity,
             "terminal-status",
         )
+
+
+def _number(value: float) -> str:
+    return repr(_HugeInt(value)) if type(value) is int and value.bit_length() > _HUGE_BITS \
+        else str(value)
 
 
 def _is_count(value: object) -> TypeGuard[int | float]:

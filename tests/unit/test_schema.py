@@ -142,6 +142,23 @@ def test_long_values_do_not_flood_the_message(sample: dict[str, Any]) -> None:
     assert violation.message.endswith("…")
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "keyword"),
+    [("id", 10**5000, "type"), ("total_failed", -(10**5000), "minimum"),
+     ("total_operations", 10**5000, "counts-add-up")],
+    ids=["id", "total_failed", "total_operations"],  # the default id would str() them
+)
+def test_integers_too_long_to_print_are_described_not_raised(
+    sample: dict[str, Any], field: str, value: int, keyword: str
+) -> None:
+    # Python refuses str() of an int past 4,300 digits; jsonschema's messages and ours
+    # call it, so validate() raised ValueError instead of returning the violation.
+    sample[field] = value
+    (violation,) = validate(sample)
+    assert violation.keyword == keyword
+    assert "<an integer of 16610 bits>" in violation.message
+
+
 class TestSemanticChecks:
     def test_updated_before_created_is_a_warning(self, sample: dict[str, Any]) -> None:
         sample["updated_at"] = "2020-11-21T14:26:09.999Z"
