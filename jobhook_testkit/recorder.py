@@ -365,7 +365,10 @@ class RecordingReceiver:
         headers = redact_headers(list(EnvironHeaders(environ).items()))
         # The Authorization value (sent or expected) may be echoed elsewhere: in the query
         # string (?token=...) or in another header (X-Api-Key, X-Forwarded-Authorization).
+        # (Not a value of a character or three: that would mangle paths and hosts.)
         for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text} - {None}:
+            if len(secret.strip()) < 4:
+                continue
             path = scrub(path, secret)
             headers = {name: scrub(value, secret) for name, value in headers.items()}
 

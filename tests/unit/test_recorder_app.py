@@ -332,3 +332,15 @@ def test_the_line_is_on_disk_before_the_answer_goes_out(
         steps.clear()  # creating the file syncs its directory
         receiver(environ, lambda status, headers, exc_info=None: steps.append(status))
     assert steps == (["fsync 1 line(s)"] if durable else []) + ["204 No Content"]
+
+
+def test_a_very_short_credential_does_not_mangle_the_recorded_path(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    record = tmp_path / "r.ndjson"
+    with RecordingReceiver(record=record, auth="h") as receiver:
+        response = post(Client(receiver), json.dumps(report), "/hooks", Authorization="h")
+    assert response.status_code == 204
+    (line,) = lines(record)
+    assert line["path"] == "/hooks"
+    assert line["headers"]["Authorization"] == "[redacted]"
