@@ -50,19 +50,21 @@ def _ends_without_newline(path: Path) -> bool:
     """True when the file is a regular, non-empty file whose last byte is not a newline.
 
     Only regular files are looked into: opening a FIFO to read it would block until
-    someone writes to it, and a device has no last byte to speak of.
+    someone writes to it, and a device has no last byte to speak of. A file that may be
+    appended to but not read (mode 0200) counts as torn: an extra newline is harmless
+    (blank lines are skipped), a record glued to a torn line is not.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
             return False
         with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell() == 0:
-                return False
             handle.seek(-1, os.SEEK_END)
             return handle.read(1) != b"\n"
     except FileNotFoundError:
         return False
+    except PermissionError:
+        return True
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -64,6 +64,25 @@ def test_a_torn_last_line_stays_on_its_own_line(tmp_path: Path, torn: bytes) -> 
     assert path.read_bytes() == good + torn + b'\n{"n":2}\n{"n":3}\n'
 
 
+def test_a_file_that_may_be_appended_to_but_not_read_is_recorded_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.ndjson"
+    path.write_bytes(b'{"n":1}\n{"n":2')  # torn, and (below) not readable: chmod 200
+    real_open = Path.open
+
+    def write_only(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if self == path and "r" in mode:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", write_only)
+    with RecordingFile(path) as recording:
+        recording.append({"n": 3})
+    monkeypatch.undo()
+    assert path.read_bytes() == b'{"n":1}\n{"n":2\n{"n":3}\n'
+
+
 def test_a_torn_line_costs_only_itself_when_read_back(tmp_path: Path) -> None:
     path = tmp_path / "r.ndjson"
     path.write_bytes(b'{"n":1}\n{"n":2}\n{"report": {"id')
