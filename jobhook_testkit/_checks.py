@@ -492,7 +492,7 @@ CHECKS: tuple[Check, ...] = (
           waits=True),
     Check("acknowledges-concurrent-deliveries", MUST,
           "Several jobs ending at once must all be acknowledged, not serialised past the "
-          "timeout.", _concurrent, exclusive=True),
+          "timeout.", _concurrent, exclusive=True, loads=True),
     Check("answers-well-within-timeout", SHOULD,
           "A receiver answering near the timeout loses reports on a slow day.", _fast_answer,
           exclusive=True),

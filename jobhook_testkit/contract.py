@@ -138,8 +138,9 @@ class Check:
 
     ``needs`` names a precondition (``"auth"``: an Authorization value is configured,
     ``"probe"``: a side-effect probe is given); without it the check is skipped.
-    ``exclusive`` checks run alone, after the others (timing and load checks); ``waits``
-    checks pause on purpose and are started first, so the others fill the pause.
+    ``exclusive`` checks run alone, after the others (timing and load checks); ``loads``
+    ones last of all, so a backlog they leave in a receiver cannot slow another check.
+    ``waits`` checks pause on purpose and are started first, so the others fill the pause.
     """
 
     name: str
@@ -148,6 +149,7 @@ class Check:
     function: CheckFunction = field(repr=False, compare=False)
     needs: str | None = None
     exclusive: bool = False
+    loads: bool = False  # it loads the receiver on purpose: run after every other check
     waits: bool = False  # it sleeps on purpose: started first, so others fill the wait
 
     def run(self, ctx: CheckContext) -> CheckResult:

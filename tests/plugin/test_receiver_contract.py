@@ -350,3 +350,15 @@ class TestSkip(ReceiverContract):
     assert "TestOnly::test_contract[acknowledges" not in out
     assert "TestSkip::test_contract[rejects-get]" not in out
     assert f"{len(check_names())} tests collected" in out
+
+
+def test_the_check_that_loads_the_receiver_is_the_last_test(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, """
+class TestJobHook(ReceiverContract):
+    app = create_app([], auth=None)
+    path = "/hooks/jobs"
+""", "--co", "-q")
+
+    collected = [line for line in result.stdout.lines if "::test_contract[" in line]
+    assert collected[-1].endswith("[acknowledges-concurrent-deliveries]")
+    assert len(collected) == len(check_names())

@@ -458,3 +458,45 @@ def test_an_asgi_app_is_a_type_error_saying_to_serve_it() -> None:
 
     with pytest.raises(TypeError, match="got an ASGI app: serve an ASGI app with an ASGI server"):
         check_receiver(asgi, only=["acknowledges-success-report"])
+
+
+def test_a_receiver_answering_one_request_at_a_time_fails_only_the_concurrency_check() -> None:
+    one_at_a_time = threading.Lock()
+
+    def serial(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        with one_at_a_time:  # like a single-threaded server: requests wait in line
+            time.sleep(0.15)
+        if environ["REQUEST_METHOD"] != "POST":
+            start_response("405 Method Not Allowed", [])
+            return [b""]
+        start_response("204 No Content", [])
+        return [b""]
+
+    only = ["acknowledges-success-report", "acknowledges-failure-report",
+            "acknowledges-export-report", "acknowledges-import-report",
+            "tolerates-unknown-fields", "rejects-get", "acknowledges-concurrent-deliveries"]
+    report = check_receiver(serial, timeout=0.5, only=only)
+
+    # 0.15 s per answer is fine for deliveries that come one by one, as the platform's
+    # do; sent 4 at once, they used to wait in line past the timeout and fail every check.
+    assert [r.name for r in report.failures] == ["acknowledges-concurrent-deliveries"], report
+
+
+def test_a_check_that_loads_the_receiver_runs_after_every_other() -> None:
+    from jobhook_testkit._contract_run import run_checks
+    from jobhook_testkit.contract import Check, CheckContext, Verdict
+
+    ran: list[str] = []
+
+    def record(ctx: CheckContext) -> Verdict:
+        ran.append(ctx.check_name)
+        return Verdict(Status.PASS)
+
+    selected = [Check("load", Level.MUST, "Load.", record, exclusive=True, loads=True),
+                Check("timing", Level.SHOULD, "Timing.", record, exclusive=True),
+                Check("plain", Level.MUST, "Plain.", record)]
+    results = run_checks(selected, lambda c: CheckContext("http://x/", None, 1.0, 1, c.name))
+
+    assert ran == ["plain", "timing", "load"]
+    assert [r.name for r in results] == ["load", "timing", "plain"]  # reported in order
