@@ -366,8 +366,8 @@ class RecordingReceiver:
         # The Authorization value (sent or expected) may be echoed elsewhere: in the query
         # string (?token=...) or in another header (X-Api-Key, X-Forwarded-Authorization).
         # (Not a value of a character or three: that would mangle paths and hosts.)
-        for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text} - {None}:
-            if len(secret.strip()) < 4:
+        for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text}:
+            if not isinstance(secret, str) or len(secret.strip()) < 4:
                 continue
             path = scrub(path, secret)
             headers = {name: scrub(value, secret) for name, value in headers.items()}
