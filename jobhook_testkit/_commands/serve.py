@@ -214,7 +214,7 @@ class Console:
                     verdict += f" (+{len(event.errors) - 1} more)"
             elif event.violations:
                 verdict = f"valid, {_printable(str(event.violations[0]))}"
-            line = f"{head}  {kind}  {_short_id(report.get('id'))}  {verdict}"
+            line = f"{head}  {kind}  {_printable(_short_id(report.get('id')))}  {verdict}"
             unknown = event.unknown_fields
             if unknown and self.receiver is not None:
                 seen = self.receiver.unknown_field_counts

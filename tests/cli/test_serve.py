@@ -294,3 +294,19 @@ def test_a_console_that_does_not_keep_up_never_holds_an_answer_back(
     # the first line was being printed, three waited, the last two were dropped
     assert printed == ["/0", "/1", "/2", "/3"]
     assert console.dropped == 2
+
+
+def test_terminal_control_characters_in_a_report_id_are_not_printed() -> None:
+    from datetime import UTC, datetime
+
+    from jobhook_testkit._commands.serve import Console
+    from jobhook_testkit.recorder import RecordedDelivery
+
+    out = io.StringIO()
+    report = sample(id="\x1b]0;pwned\x07AYb3kQ2zVx81LmNq0pQr\x1b[2J")
+    Console(out).event(
+        RecordedDelivery("/", {}, b"{}", report, (), datetime.now(UTC), 204)
+    )
+    line = out.getvalue()
+    assert "\x1b" not in line and "\x07" not in line
+    assert "  \\x1b]0;…[2J  valid" in line
