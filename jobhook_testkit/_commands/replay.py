@@ -74,6 +74,11 @@ def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
     return to_send, notes
 
 
+def _printable(text: str) -> str:
+    """Text from the receiver (its status line) made safe for a terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _short_id(value: Any) -> str:
     report_id = value.get("id") if isinstance(value, Mapping) else None
     if not isinstance(report_id, str) or not report_id:
@@ -144,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             acknowledged += 1
             verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
         else:
-            verdict = f"NOT acknowledged: {scrub(delivery.reason, args.auth)}"
+            verdict = f"NOT acknowledged: {_printable(scrub(delivery.reason, args.auth))}"
         print(f"{number:>{width}}/{len(to_send)}  {where}  {_short_id(value)}  {verdict}",
               flush=True)
         no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)

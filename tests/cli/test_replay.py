@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,51 @@ def test_max_bytes_refuses_a_larger_file_and_allows_raising_the_limit(
         assert "is larger than the 100 bytes limit" in capsys.readouterr().err
         assert main(["replay", str(source), recorder.url, "--max-bytes", "1M"]) == 0
     assert len(recorder.deliveries) == 3
+
+
+def read_request(connection: socket.socket) -> bytes:
+    """Read one whole HTTP request (head and Content-Length body): closing a connection
+    with unread bytes sends a reset that can overtake the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def test_control_characters_in_the_receivers_answer_are_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "one.json"
+    source.write_text(json.dumps(reports(1)[0]), encoding="utf-8")
+    answer = b"HTTP/1.1 500 \x1b]0;pwned\x07Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(10)
+
+        def answer_twice() -> None:  # the reachability check, then the report
+            for _ in range(2):
+                connection, _ = listener.accept()
+                with connection:
+                    read_request(connection)
+                    connection.sendall(answer)
+
+        receiver = threading.Thread(target=answer_twice)
+        receiver.start()
+        code = main(["replay", str(source), f"http://127.0.0.1:{listener.getsockname()[1]}/"])
+        receiver.join(timeout=10)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "\x1b" not in out and "\x07" not in out
+    assert "NOT acknowledged: answered 500 \\x1b]0;pwned\\x07Oops" in out
 
 
 def test_nothing_to_replay_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
