@@ -152,10 +152,13 @@ def fits_in_timeout(result: CheckResult, timeout: float, most: int) -> int:
     """How many deliveries to send at once (1 to ``most``), judged by ``result``'s.
 
     Sent at once to a receiver that answers one at a time, the last waits for all the
-    others: keep that within a third of the timeout. No answer at all: one at a time.
+    others: keep that within a third of the timeout. A delivery without an answer: one
+    at a time. Nothing sent (the check was skipped): no evidence, ``most``.
     """
+    if not result.deliveries:
+        return most
     answered = [d for d in result.deliveries if str(d.outcome) in ("acknowledged", "rejected")]
-    if not answered or len(answered) < len(result.deliveries):
+    if len(answered) < len(result.deliveries):
         return 1
     slowest = max(max(d.elapsed for d in answered), 0.001)
     return max(1, min(most, int(timeout / (3 * slowest))))
