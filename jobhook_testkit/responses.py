@@ -85,9 +85,9 @@ def _body_text(body: object, encoding: str = "") -> str | None:
     if encoding not in ("", "identity"):
         if isinstance(body, str):
             body = body.encode("utf-8", "surrogateescape")
-        if isinstance(body, bytes | bytearray):
+        if isinstance(body, bytes | bytearray | memoryview):
             body = _inflate(bytes(body), encoding)
-    if isinstance(body, bytes | bytearray):
+    if isinstance(body, bytes | bytearray | memoryview):
         try:
             return bytes(body).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -130,6 +130,10 @@ def job_report_matcher(
             return False, "request body is not a job report: JSON nested too deeply to parse"
         except ValueError as exc:
             return False, f"request body is not a job report: invalid JSON ({exc})"
+        if isinstance(payload, str) and payload.lstrip().startswith("{"):
+            return False, ("request body is not a job report: it is a JSON string holding "
+                           "JSON (encoded twice? pass the report itself to json=, not "
+                           "json.dumps(report))")
         problems = [v for v in validate(payload, strict=strict) if v.is_error]
         if not problems:
             return True, ""

@@ -134,3 +134,20 @@ def test_a_compressed_report_is_judged_by_what_it_inflates_to(report: dict[str, 
     request.headers["Content-Encoding"] = "br"
     assert "'br'-encoded (Content-Encoding), which this matcher cannot decode" in match(
         request)[1]
+
+
+def test_a_report_encoded_twice_is_named_as_such(report: dict[str, Any]) -> None:
+    import json
+
+    request = requests.Request("POST", URL, json=json.dumps(report)).prepare()
+
+    matched, reason = job_report_matcher()(request)
+    assert not matched
+    assert "a JSON string holding JSON (encoded twice?" in reason
+
+
+def test_a_memoryview_body_is_read_like_bytes(report: dict[str, Any]) -> None:
+    import json
+
+    assert job_report_matcher()(_prepared(memoryview(json.dumps(report).encode()))) == (
+        True, "")
