@@ -163,7 +163,7 @@ class BrokenReceiver:
             return _json(500 if "rejects-invalid-utf8" in bugs else 400, "not UTF-8")
         try:
             report = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             return _json(500 if "rejects-invalid-json" in bugs else 400, "not JSON")
         if not isinstance(report, dict):
             return _json(500 if "rejects-non-object-json" in bugs else 400, "not an object")
