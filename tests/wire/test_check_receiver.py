@@ -500,3 +500,10 @@ def test_a_check_that_loads_the_receiver_runs_after_every_other() -> None:
 
     assert ran == ["plain", "timing", "load"]
     assert [r.name for r in results] == ["load", "timing", "plain"]  # reported in order
+
+
+def test_the_broken_receiver_without_bugs_answers_deep_json_with_a_400() -> None:
+    from jobhook_testkit.sender import FakeSender
+
+    sender = FakeSender(_broken().create_app([]), path=PATH, auth=AUTH, timeout=2.0)
+    assert sender.deliver(body=b"[" * 100_000).status_code == 400
