@@ -10,29 +10,18 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from jobhook_testkit._text import printable
+
 if TYPE_CHECKING:
     from jobhook_testkit.contract import CheckResult, ContractReport
 
-__all__ = ["FORMATS", "printable", "render", "render_json", "render_junit", "render_text"]
+__all__ = ["FORMATS", "render", "render_json", "render_junit", "render_text"]
 
 FORMATS = ("text", "json", "junit")
 _LABELS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 # Characters XML 1.0 cannot carry at all (control characters from response bodies).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# Characters a terminal acts on (escape sequences, carriage return, bell...) or that
-# str.splitlines() breaks a line at; a receiver's status line can carry any of them. Lone
-# surrogates (an app's exception message can hold one) cannot be written as UTF-8 at all.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``); tabs and newlines kept.
-
-    Whatever a receiver sent must not move a terminal's cursor, color the output or break
-    the "sent / received / expected" block into stray lines.
-    """
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _header(report: ContractReport) -> str:

@@ -49,7 +49,7 @@ class ContractFailedError(ReceiverAssertionError):
 
 def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
     """The delivery's "sent / received" block with our own headline and expectation."""
-    from jobhook_testkit._report_render import printable
+    from jobhook_testkit._text import printable
 
     # Control characters a receiver sent (in its status line) are shown escaped, so they
     # cannot split the block into stray lines or act on a terminal.
@@ -201,7 +201,7 @@ def assert_conforms(
                          f"{result.reason}")
             if result.details:
                 lines.extend("    " + line for line in result.details.splitlines())
-        from jobhook_testkit._report_render import printable
+        from jobhook_testkit._text import printable
 
         raise ContractFailedError(printable("\n".join(lines)), report)
     return report

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 
 from jobhook_testkit._redact import redact_authorization, redact_headers, scrub
+from jobhook_testkit._text import printable
 
 __all__ = ["Delivery", "Outcome", "SentRequest"]
 
@@ -124,7 +125,7 @@ def _preview(data: bytes, *, quote: bool = True, limit: int = _PREVIEW_CHARS) ->
     text = " ".join(data[: limit * 4].decode("utf-8", errors="replace").split())
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    return repr(text) if quote else text
+    return repr(text) if quote else printable(text, one_line=True)
 
 
 _HEADLINES = {
@@ -138,11 +139,11 @@ _HEADLINES = {
 def _received(delivery: Delivery) -> str:
     after = f"after {delivery.elapsed:.3f} s"
     if delivery.status_code is None:
-        return f"no answer {after}: {delivery.reason}"
-    status = f"{delivery.status_code} {delivery.status_text}".rstrip()
+        return f"no answer {after}: {printable(delivery.reason, one_line=True)}"
+    status = printable(f"{delivery.status_code} {delivery.status_text}".rstrip(), one_line=True)
     line = f"{status} {after}: {_preview(delivery.body_excerpt)}"
     if delivery.outcome is not Outcome.ACKNOWLEDGED:
-        line += f"\n             ({delivery.reason})"
+        line += f"\n             ({printable(delivery.reason, one_line=True)})"
     return line
 
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import pytest
 
 from jobhook_testkit._contract_run import Liveness, describe_errors, sent_secrets
-from jobhook_testkit._report_render import printable
+from jobhook_testkit._text import printable
 from jobhook_testkit.contract import (
     DEFAULT_TIMEOUT,
     CheckContext,

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._commands import _options
+from jobhook_testkit._text import printable
 
 if TYPE_CHECKING:
     from jobhook_testkit._jsonio import Document
@@ -74,17 +75,12 @@ def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
     return to_send, notes
 
 
-def _printable(text: str) -> str:
-    """Text from the receiver (its status line) made safe for a terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _short_id(value: Any) -> str:
     report_id = value.get("id") if isinstance(value, Mapping) else None
     if not isinstance(report_id, str) or not report_id:
         return "-"
     shown = report_id if len(report_id) <= 9 else f"{report_id[:4]}…{report_id[-3:]}"
-    return "".join(c if c.isprintable() else "?" for c in shown)
+    return printable(shown, one_line=True)
 
 
 def _deliver(sender: FakeSender, value: Any) -> Delivery:
@@ -149,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
             acknowledged += 1
             verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
         else:
-            verdict = f"NOT acknowledged: {_printable(scrub(delivery.reason, args.auth))}"
+            reason = printable(scrub(delivery.reason, args.auth), one_line=True)
+            verdict = f"NOT acknowledged: {reason}"
         print(f"{number:>{width}}/{len(to_send)}  {where}  {_short_id(value)}  {verdict}",
               flush=True)
         no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from jobhook_testkit._commands import _options
+from jobhook_testkit._text import printable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -80,9 +81,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def _printable(text: str, limit: int = 160) -> str:
-    """Text from the wire made safe for a terminal: no control characters, bounded."""
-    cleaned = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    """Text from the wire made safe for one console line, and bounded."""
+    return printable(text, one_line=True, limit=limit)
 
 
 def _short_id(value: object) -> str:

@@ -246,3 +246,13 @@ def test_report_must_be_a_mapping() -> None:
 def test_invalid_host_name_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="invalid host name"):
         FakeSender("http://" + "a" * 64 + ".example/")
+
+
+def test_a_hostile_status_line_cannot_drive_the_terminal() -> None:
+    text = str(
+        delivery(status_text="OK\x1b[2J\rFAKED", reason="answered 500 \x1b[31mred\u202e, not a 2xx")
+    )
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert "500 OK\\x1b[2J\\rFAKED after" in text
+    assert "(answered 500 \\x1b[31mred\\u202e, not a 2xx)" in text
+    assert len(text.splitlines()) == 6  # the block keeps its shape
