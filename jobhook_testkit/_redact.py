@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 REDACTED = "[redacted]"
+_MIN_ECHO = 4
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 
@@ -54,10 +55,8 @@ def scrub(text: str, secret: str | None) -> str:
     redacted = redact_authorization(secret) or REDACTED
     for form in _forms(secret):
         text = text.replace(form, redacted)
-    credential = _split(secret.strip())[1]
-    if len(credential) >= 4:
-        for form in _forms(credential):
-            text = text.replace(form, REDACTED)
+    for form in _forms(_split(secret.strip())[1]):
+        text = text.replace(form, REDACTED)
     return text
 
 
@@ -67,5 +66,7 @@ def _forms(value: str) -> Iterator[str]:
         escaped = json.dumps(form)[1:-1]
         forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(form, ensure_ascii=False)[1:-1]}
     forms |= {repr(form)[1:-1] for form in forms}  # and as a repr() shows any of those
-    forms.discard("")
+    # An echo shorter than this is indistinguishable from ordinary text: replacing every
+    # "h" of a message because the configured value is "h" hides nothing and garbles all.
+    forms = {form for form in forms if len(form) >= _MIN_ECHO}
     yield from sorted(forms, key=len, reverse=True)  # longest first: no partial leftovers

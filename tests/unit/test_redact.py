@@ -101,3 +101,9 @@ def test_a_delivery_never_shows_an_echoed_credential() -> None:
     assert delivery.status_code == 401
     for text in (str(delivery), repr(delivery)):
         assert "B5f" not in text, text
+
+
+def test_a_very_short_value_is_not_scrubbed_out_of_ordinary_text() -> None:
+    assert scrub("the connection was reset", "h") == "the connection was reset"
+    assert scrub("the connection was reset", "Bearer h") == "the connection was reset"
+    assert scrub("got Bearer h back", "Bearer h") == "got Bearer [redacted] back"
