@@ -88,11 +88,16 @@ class LiveServer:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
         self.app = app
         self.errors: list[BaseException] = []
         self._requested = (host, port)
         self._ssl_context = ssl_context
+        # Longest a connection may send or take nothing before it is closed (None: no
+        # limit, as for a test's own server). A slow-loris client then costs one thread
+        # for this long, not for ever.
+        self._idle_timeout = idle_timeout
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.host = host
@@ -112,7 +117,10 @@ class LiveServer:
         """Bind the port and start serving in a daemon thread; returns self."""
         if self._thread is not None:
             raise RuntimeError("the server is already running")
-        server = _make_server(_Capture(self.app, self.errors), *self._requested, self._ssl_context)
+        server = _make_server(
+            _Capture(self.app, self.errors), *self._requested, self._ssl_context,
+            self._idle_timeout,
+        )
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
@@ -156,12 +164,17 @@ class LiveServer:
 
 
 def _make_server(
-    app: WSGIApplication, host: str, port: int, ssl_context: ssl.SSLContext | None
+    app: WSGIApplication,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None,
+    idle_timeout: float | None = None,
 ) -> BaseWSGIServer:
     from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
     class QuietHandler(WSGIRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = idle_timeout  # applied to the connection by StreamRequestHandler.setup
 
         def log(self, type: str, message: str, *args: Any) -> None:
             """Silent: errors are collected from the app itself, access logs are noise."""
@@ -194,14 +207,18 @@ def serve_wsgi(
     host: str = "127.0.0.1",
     port: int = 0,
     ssl_context: ssl.SSLContext | None = None,
+    idle_timeout: float | None = None,
 ) -> Iterator[LiveServer]:
     """Serve ``app`` for the duration of the ``with`` block; yields a :class:`LiveServer`.
 
     Port 0 (the default) picks a free port. Pass an ``ssl.SSLContext`` (server side) to
-    serve https. On exit the server stops, then the first exception the app raised, if
-    any, is raised (unless the block itself is raising).
+    serve https; ``idle_timeout`` closes connections that send nothing for that many
+    seconds (default: no limit). On exit the server stops, then the first exception the
+    app raised, if any, is raised (unless the block itself is raising).
     """
-    server = LiveServer(app, host=host, port=port, ssl_context=ssl_context).start()
+    server = LiveServer(
+        app, host=host, port=port, ssl_context=ssl_context, idle_timeout=idle_timeout
+    ).start()
     try:
         yield server
     except BaseException as exc:

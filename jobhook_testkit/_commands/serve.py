@@ -30,6 +30,9 @@ HELP = "run a receiver that validates and records each delivery (NDJSON), to cap
 EXIT_OK = 0
 EXIT_USAGE = 2
 DEFAULT_PORT = 8000
+# A connection that sends nothing for this long is closed: behind a public tunnel, a
+# client that opens connections and trickles nothing must not hold threads for ever.
+IDLE_TIMEOUT = 30.0
 DRAIN_TIMEOUT = 5.0  # seconds a stop waits for requests still being received or answered
 MAX_NAMES_PER_LINE = 5  # unknown fields named on a delivery's line (a body may hold 10,000)
 MAX_NAMES_IN_SUMMARY = 30
@@ -328,7 +331,9 @@ def run(args: argparse.Namespace) -> int:
             # A name that does not resolve, said here: Werkzeug would print only the reason.
             socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,
                                flags=socket.AI_PASSIVE)
-            server = stack.enter_context(serve_wsgi(in_flight, host=args.host, port=args.port))
+            server = stack.enter_context(serve_wsgi(
+                in_flight, host=args.host, port=args.port, idle_timeout=IDLE_TIMEOUT
+            ))
         except OSError as exc:
             where = f"cannot listen on {args.host}:{args.port}"
             reason = exc.strerror or str(exc)

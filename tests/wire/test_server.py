@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -160,3 +160,34 @@ def test_a_failing_block_is_told_about_the_app_errors() -> None:
     assert "the served app raised 1 exception(s), the first: KeyError" in "".join(
         caught.value.__notes__
     )
+
+
+@pytest.mark.parametrize("stall", [b"", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le"])
+def test_an_idle_timeout_closes_connections_that_send_nothing(stall: bytes) -> None:
+    answered: list[bool] = []
+
+    def app(environ: object, start_response: Callable[..., object]) -> list[bytes]:
+        answered.append(True)
+        start_response("204 No Content", [])
+        return []
+
+    with serve_wsgi(app, idle_timeout=0.2) as server:  # type: ignore[arg-type]
+        with socket.create_connection((server.host, server.port), timeout=5) as conn:
+            conn.sendall(stall)
+            assert conn.recv(1024) == b""  # closed by the server, long before our 5 s
+        # and the server still serves everyone else
+        assert FakeSender(server.url, timeout=5).deliver({"id": "x"}).status_code == 204
+    assert answered == [True]
+
+
+def test_without_an_idle_timeout_a_quiet_connection_stays_open() -> None:
+    def app(environ: object, start_response: Callable[..., object]) -> list[bytes]:
+        start_response("204 No Content", [])
+        return []
+
+    with (
+        serve_wsgi(app) as server,  # type: ignore[arg-type]
+        socket.create_connection((server.host, server.port), timeout=0.5) as conn,
+        pytest.raises(TimeoutError),
+    ):
+        conn.recv(1024)
