@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -252,26 +253,39 @@ def _contains_marked(value: Any) -> bool:
 
 def parse_text(text: str, name: str) -> list[Document]:
     """Split ``text`` into documents: one value, the elements of an array, or NDJSON lines."""
+    return list(iter_text(text, name))
+
+
+def iter_text(text: str, name: str) -> Iterator[Document]:
+    """Like :func:`parse_text`, one document at a time: NDJSON lines are parsed as they
+    are reached, so checking a large file never holds more than one parsed report."""
     start = len(text) - len(text.lstrip())
     if start == len(text):
-        return [Document(name, error="empty input: expected a job report, an array of "
-                         "reports, or NDJSON with one report per line")]
+        yield Document(name, error="empty input: expected a job report, an array of "
+                       "reports, or NDJSON with one report per line")
+        return
     try:
         first, end = _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
         if _looks_like_ndjson(text, start):
-            return _parse_ndjson(text, name)
-        return [Document(name, error=_describe(exc, text))]
+            yield from _parse_ndjson(text, name)
+        else:
+            yield Document(name, error=_describe(exc, text))
+        return
     rest = text[end:]
     if not rest.strip():
         if isinstance(first, list):
-            return [_document(name, item, None, f"/{i}") for i, item in enumerate(first)]
-        return [_document(name, first)]
-    if "\n" not in text[start:end] and "\n" in rest:
-        return _parse_ndjson(text, name)
-    line, column = _position(text, end + len(rest) - len(rest.lstrip()))
-    return [Document(name, error=f"malformed JSON at line {line}, column {column}: extra data "
-                     "after the first value (NDJSON needs one value per line)")]
+            for i, item in enumerate(first):
+                yield _document(name, item, None, f"/{i}")
+        else:
+            yield _document(name, first)
+    elif "\n" not in text[start:end] and "\n" in rest:
+        del first, rest
+        yield from _parse_ndjson(text, name)
+    else:
+        line, column = _position(text, end + len(rest) - len(rest.lstrip()))
+        yield Document(name, error=f"malformed JSON at line {line}, column {column}: extra "
+                       "data after the first value (NDJSON needs one value per line)")
 
 
 def _looks_like_ndjson(text: str, start: int) -> bool:
@@ -294,18 +308,20 @@ def _looks_like_ndjson(text: str, start: int) -> bool:
     return False
 
 
-def _parse_ndjson(text: str, name: str) -> list[Document]:
-    documents = []
-    for number, line in enumerate(text.split("\n"), start=1):
+def _parse_ndjson(text: str, name: str) -> Iterator[Document]:
+    number, position, size = 0, 0, len(text)
+    while position <= size:
+        newline = text.find("\n", position)
+        end = size if newline < 0 else newline
+        line, position, number = text[position:end], end + 1, number + 1
         if not line.strip():
             continue
         try:
             value = _DECODER.decode(line)
         except (ValueError, RecursionError) as exc:
-            documents.append(Document(name, error=_describe(exc, line, number - 1), line=number))
+            yield Document(name, error=_describe(exc, line, number - 1), line=number)
             continue
-        documents.append(_document(name, value, number))
-    return documents
+        yield _document(name, value, number)
 
 
 def read_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Document]:
@@ -314,11 +330,17 @@ def read_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[D
     Raises :class:`InputError` when the source cannot be read; problems with the content
     (malformed JSON, invalid UTF-8, empty input) come back as documents with ``error`` set.
     """
+    return list(iter_documents(source, max_bytes=max_bytes))
+
+
+def iter_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document]:
+    """Like :func:`read_documents`, parsing lazily. The source is read (and
+    :class:`InputError` raised) at once, before this returns."""
     name = _display(source)
     decoded = _decode_text(_read_bytes(source, max_bytes), name)
     if isinstance(decoded, Document):
-        return [decoded]
-    return parse_text(decoded, name)
+        return iter([decoded])
+    return iter_text(decoded, name)
 
 
 def loads_strict(data: bytes | str) -> Any:

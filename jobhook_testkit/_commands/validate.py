@@ -136,7 +136,7 @@ class _Output:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
+    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, iter_documents
 
     sources = args.paths or ["-"]
     if sources.count("-") > 1:  # the second read would find stdin empty and call it invalid
@@ -144,9 +144,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     max_bytes = args.max_bytes or DEFAULT_MAX_BYTES
     unknown: Counter[str] | None = Counter() if args.report_unknown else None
-    problems: list[Problem] = []
+    problems: list[Problem] = []  # kept only for --format json; text prints as it goes
     input_errors: list[str] = []
-    reports = invalid_reports = 0
+    reports = invalid_reports = errors = warnings = 0
     out, err = _Output("stdout"), _Output("stderr")
     if "-" in sources and _interactive(sys.stdin):
         # `jobhook validate` typed alone would otherwise seem to hang.
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
                   "(give PATH arguments to check files)\n")
     for source in sources:
         try:
-            documents = read_documents(source, max_bytes=max_bytes)
+            documents = iter_documents(source, max_bytes=max_bytes)
         except InputError as exc:
             input_errors.append(str(exc))
             err.write(f"jobhook validate: {exc}\n")
@@ -162,14 +162,16 @@ def run(args: argparse.Namespace) -> int:
         for doc in documents:
             found = list(_check([doc], args.strict, unknown))
             reports += 1
-            invalid_reports += any(p.severity == "error" for p in found)
-            problems += found
-            if args.format == "text":
+            doc_errors = sum(p.severity == "error" for p in found)
+            errors += doc_errors
+            warnings += len(found) - doc_errors
+            invalid_reports += doc_errors > 0
+            if args.format == "json":
+                problems += found
+            else:
                 for problem in found:
                     if problem.severity == "error" or not args.quiet:
                         out.write(problem.render() + "\n")
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
     if args.format == "json":
         _render_json(out, problems, input_errors, unknown, reports, invalid_reports)
     elif not args.quiet:

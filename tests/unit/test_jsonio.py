@@ -271,3 +271,30 @@ def test_a_non_blocking_stdin_with_nothing_yet_is_an_input_error(
     monkeypatch.setattr(sys, "stdin", FakeStdin)
     with pytest.raises(InputError, match="<stdin>: cannot read: no data available"):
         read_documents("-")
+
+
+def test_ndjson_lines_are_parsed_only_as_they_are_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # jobhook validate checks a large capture holding one parsed report at a time.
+    from jobhook_testkit import _jsonio
+
+    decoded: list[str] = []
+    real = _jsonio._DECODER.decode
+
+    def counting(line: str) -> object:
+        decoded.append(line)
+        return real(line)
+
+    monkeypatch.setattr(_jsonio._DECODER, "decode", counting)
+    documents = _jsonio.iter_text('{"n": 1}\n{"n": 2}\n{"n": 3}\n', "f.ndjson")
+    assert next(documents).value == {"n": 1}
+    assert decoded == ['{"n": 1}']
+    assert [d.value for d in documents] == [{"n": 2}, {"n": 3}]
+
+
+def test_iter_documents_reports_input_errors_at_once(tmp_path: Path) -> None:
+    from jobhook_testkit._jsonio import iter_documents
+
+    with pytest.raises(InputError, match="no such file"):
+        iter_documents(str(tmp_path / "absent.ndjson"))  # not only when iterated
