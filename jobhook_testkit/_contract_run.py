@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._redact import redact_authorization, scrub
+from jobhook_testkit._seeds import new_seed
 from jobhook_testkit.contract import (
     Check,
     CheckContext,
@@ -24,7 +25,6 @@ from jobhook_testkit.contract import (
     Status,
     Verdict,
     _join_url,
-    new_seed,
     preflight,
     select_checks,
 )

@@ -12,8 +12,6 @@ imported only when the suite runs, so listing names stays cheap.
 from __future__ import annotations
 
 import enum
-import hashlib
-import random
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobhook_testkit._redact import redact_authorization, scrub
+from jobhook_testkit._seeds import derive_seed
 
 if TYPE_CHECKING:
     from jobhook_testkit._contract_run import Liveness
@@ -46,7 +45,6 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = 5.0
-SEED_LIMIT = 10**9
 
 
 class Level(enum.StrEnum):
@@ -307,17 +305,6 @@ class CheckContext:
         self.sent.extend(deliveries)
         if self.liveness is not None:
             self.liveness.record(deliveries)
-
-
-def derive_seed(seed: int, name: str) -> int:
-    """A per-check seed: stable for (seed, name), independent of run order."""
-    digest = hashlib.blake2b(f"{seed}:{name}".encode(), digest_size=6).digest()
-    return int.from_bytes(digest, "big")
-
-
-def new_seed() -> int:
-    """A fresh random seed, short enough to read aloud and type back."""
-    return random.SystemRandom().randrange(1, SEED_LIMIT)
 
 
 def checks() -> tuple[Check, ...]:

@@ -12,7 +12,6 @@ numbers and times come from the same seeded ``random.Random``, which is what kee
 
 from __future__ import annotations
 
-import secrets
 import string
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from time import gmtime, strftime
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._edge_cases import EdgeCase, edge_case, edge_case_names, edge_cases
+from jobhook_testkit._seeds import new_seed
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -320,10 +320,6 @@ class _Builder:
         return name
 
 
-def _random_seed() -> int:
-    return secrets.randbits(63)
-
-
 class JobReportFactory:
     """Builds realistic, schema-valid job reports, reproducibly from a seed.
 
@@ -339,7 +335,7 @@ class JobReportFactory:
             raise TypeError(
                 f"locale must be one Faker locale name such as 'fr_FR', got {locale!r}"
             )
-        self.seed: int = _random_seed() if seed is None else seed
+        self.seed: int = new_seed() if seed is None else seed
         self.locale = locale
         # One stream for everything: ids, numbers and times are drawn here directly, and
         # the private Faker instance draws from it too, so the seed fixes every field.

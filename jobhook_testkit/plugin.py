@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator
 from pathlib import Path
-from random import Random
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from jobhook_testkit._edge_cases import edge_case_names
+from jobhook_testkit._seeds import derive_seed, new_seed
 
 if TYPE_CHECKING:
     from pluggy import Result
@@ -76,7 +76,7 @@ def _resolve_seed(config: pytest.Config) -> int:
             return _parse_seed(ini)
         except ValueError as exc:
             raise pytest.UsageError(f"ini option jobhook_seed: {exc}") from None
-    return int.from_bytes(os.urandom(4), "big")
+    return new_seed()
 
 
 class _XdistHooks:
@@ -105,15 +105,6 @@ def jobhook_seed(config: pytest.Config) -> int:
         return config.stash[_SEED_KEY]
     except KeyError:  # the plugin was not configured (e.g. -p no:jobhook)
         raise RuntimeError("the jobhook pytest plugin is not active") from None
-
-
-def derive_seed(seed: int, nodeid: str) -> int:
-    """A per-test seed from the run seed and a test's node id (stable across runs).
-
-    ``Random(str)`` hashes the whole string (SHA-512), and ``random()`` after a given
-    seed is the sequence Python promises to keep across versions; no hashlib import.
-    """
-    return int(Random(f"{seed}\x00{nodeid}").random() * 2**53)
 
 
 def jobhook_test_seed(request: pytest.FixtureRequest) -> int:

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import pytest
 
 from jobhook_testkit._contract_run import Liveness, describe_errors, sent_secrets
+from jobhook_testkit._seeds import derive_seed, new_seed
 from jobhook_testkit._text import printable
 from jobhook_testkit.contract import (
     DEFAULT_TIMEOUT,
@@ -38,9 +39,7 @@ from jobhook_testkit.contract import (
     ReceiverUnreachableError,
     Status,
     check_names,
-    derive_seed,
     get_check,
-    new_seed,
     path_problem,
 )
 
