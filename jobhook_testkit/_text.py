@@ -32,3 +32,11 @@ def printable(text: str, *, one_line: bool = False, limit: int | None = None) ->
     if limit is not None and len(cleaned) > limit:
         return cleaned[: max(limit - 1, 0)] + "…"
     return cleaned
+
+
+def short_id(value: object) -> str:
+    """A report id for a console line: ``AYb3…pQr`` when long, ``-`` when missing."""
+    if not isinstance(value, str) or not value:
+        return "-"
+    shown = value if len(value) <= 9 else f"{value[:4]}…{value[-3:]}"
+    return printable(shown, one_line=True)

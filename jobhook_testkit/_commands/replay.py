@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._commands import _options
-from jobhook_testkit._text import printable
+from jobhook_testkit._text import printable, short_id
 
 if TYPE_CHECKING:
     from jobhook_testkit._jsonio import Document
@@ -73,14 +73,6 @@ def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
         else:
             to_send.append((where, document.value))
     return to_send, notes
-
-
-def _short_id(value: Any) -> str:
-    report_id = value.get("id") if isinstance(value, Mapping) else None
-    if not isinstance(report_id, str) or not report_id:
-        return "-"
-    shown = report_id if len(report_id) <= 9 else f"{report_id[:4]}…{report_id[-3:]}"
-    return printable(shown, one_line=True)
 
 
 def _deliver(sender: FakeSender, value: Any) -> Delivery:
@@ -147,8 +139,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             reason = printable(scrub(delivery.reason, args.auth), one_line=True)
             verdict = f"NOT acknowledged: {reason}"
-        print(f"{number:>{width}}/{len(to_send)}  {where}  {_short_id(value)}  {verdict}",
-              flush=True)
+        shown = short_id(value.get("id") if isinstance(value, Mapping) else None)
+        print(f"{number:>{width}}/{len(to_send)}  {where}  {shown}  {verdict}", flush=True)
         no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)
         unanswered = unanswered + 1 if no_answer else 0
         if unanswered >= MAX_UNANSWERED and sent < len(to_send):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from jobhook_testkit._commands import _options
-from jobhook_testkit._text import printable
+from jobhook_testkit._text import printable, short_id
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -86,12 +86,6 @@ def _is_loopback(host: str) -> bool:
 def _printable(text: str, limit: int = 160) -> str:
     """Text from the wire made safe for one console line, and bounded."""
     return printable(text, one_line=True, limit=limit)
-
-
-def _short_id(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        return "-"
-    return value if len(value) <= 9 else f"{value[:4]}…{value[-3:]}"
 
 
 class InFlight:
@@ -217,7 +211,7 @@ class Console:
                     verdict += f" (+{len(event.errors) - 1} more)"
             elif event.violations:
                 verdict = f"valid, {_printable(str(event.violations[0]))}"
-            line = f"{head}  {kind}  {_printable(_short_id(report.get('id')))}  {verdict}"
+            line = f"{head}  {kind}  {short_id(report.get('id'))}  {verdict}"
             unknown = event.unknown_fields
             if unknown and self.receiver is not None:
                 seen = self.receiver.unknown_field_counts

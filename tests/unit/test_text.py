@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobhook_testkit._text import printable
+from jobhook_testkit._text import printable, short_id
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,12 @@ def test_limit_shortens_after_escaping() -> None:
     assert printable("abcdef", limit=4) == "abc…"
     assert printable("\x1b" * 10, limit=6) == "\\x1b\\…"
     assert printable("abc", limit=3) == "abc"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("AYb3kQ2zVx81LmNq0pQr", "AYb3…pQr"), ("short", "short"), ("", "-"), (None, "-"),
+     (42, "-"), ("\x1b[2Jabcdefghij", "\\x1b[2J…hij")],
+)
+def test_short_id(value: object, shown: str) -> None:
+    assert short_id(value) == shown
