@@ -104,7 +104,17 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _duplicate_pointers(value: Any, prefix: str = "") -> list[str]:
+def key_of(pointer: str) -> str:
+    """The last key of a JSON Pointer, unescaped (``/a/b~1c`` -> ``b/c``)."""
+    return pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+
+
+def duplicate_key_message(pointer: str) -> str:
+    """What to say about a key repeated in one object, wherever it is reported."""
+    return f"duplicate key {key_of(pointer)!r} (JSON parsers disagree on which value wins)"
+
+
+def duplicate_pointers(value: Any, prefix: str = "") -> list[str]:
     """Walk a parsed value and list ``pointer/key`` for each repeated key."""
     found: list[str] = []
     stack: list[tuple[str, Any]] = [(prefix, value)]
@@ -221,7 +231,7 @@ def _decode_text(data: bytes, name: str) -> str | Document:
 
 
 def _document(name: str, value: Any, line: int | None = None, pointer: str = "") -> Document:
-    duplicates = _duplicate_pointers(value, pointer) if _contains_marked(value) else ()
+    duplicates = duplicate_pointers(value, pointer) if _contains_marked(value) else ()
     return Document(name, value, None, line, pointer, tuple(duplicates))
 
 

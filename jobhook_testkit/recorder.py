@@ -43,7 +43,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
-from jobhook_testkit._jsonio import _duplicate_pointers, loads_strict
+from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
 from jobhook_testkit._redact import redact_headers, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
@@ -189,10 +189,8 @@ def _duplicate_keys(value: dict[str, Any]) -> list[Violation]:
     """A violation per key repeated in one object: only the last value is kept, so the
     recording must say the body held more (as ``jobhook validate`` does)."""
     found = []
-    for pointer in _duplicate_pointers(value):
-        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        message = f"duplicate key {key!r} (JSON parsers disagree on which value wins)"
-        found.append(Violation(pointer, message, keyword="duplicate-key"))
+    for pointer in duplicate_pointers(value):
+        found.append(Violation(pointer, duplicate_key_message(pointer), keyword="duplicate-key"))
     return found
 
 

@@ -16,10 +16,9 @@ A request whose body is not a contract-valid job report does not match, and the 
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
@@ -55,27 +54,6 @@ def _content_encoding(headers: Mapping[str, str] | None) -> str:
         if name.lower() == "content-encoding":
             return value.strip().lower()
     return ""
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) == len(pairs):
-        return result
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise ValueError(f"the key {key!r} appears twice in one object (receivers "
-                             "disagree on which value wins)")
-        seen.add(key)
-    return result  # pragma: no cover (a repeated key was found above)
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_repeated_keys,
-                            parse_constant=_reject_constant)
 
 
 def _body_text(body: object, encoding: str = "") -> str | None:
@@ -124,12 +102,19 @@ def job_report_matcher(
         if text.startswith("\ufeff"):
             return False, ("request body is not a job report: it starts with a UTF-8 byte "
                            "order mark, which JSON does not allow")
+        from jobhook_testkit._jsonio import duplicate_pointers, key_of, loads_strict
+
         try:
-            payload = _DECODER.decode(text)
+            payload = loads_strict(text)  # the reader jobhook validate and the recorder use
         except RecursionError:
             return False, "request body is not a job report: JSON nested too deeply to parse"
         except ValueError as exc:
             return False, f"request body is not a job report: invalid JSON ({exc})"
+        repeated = duplicate_pointers(payload)
+        if repeated:
+            return False, (f"request body is not a job report: invalid JSON (the key "
+                           f"{key_of(repeated[0])!r} appears twice in one object (receivers "
+                           "disagree on which value wins))")
         if isinstance(payload, str) and payload.lstrip().startswith("{"):
             return False, ("request body is not a job report: it is a JSON string holding "
                            "JSON (encoded twice? pass the report itself to json=, not "

@@ -61,6 +61,7 @@ class Problem:
 
 
 def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> Iterator[Problem]:
+    from jobhook_testkit._jsonio import duplicate_key_message
     from jobhook_testkit._recording_file import is_recording_line
     from jobhook_testkit.schema import unknown_fields, validate
 
@@ -70,9 +71,8 @@ def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> 
             continue
         value, prefix = doc.value, doc.pointer
         for pointer in doc.duplicate_keys:
-            key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-            yield Problem(doc.location, pointer, f"duplicate key {key!r} (JSON parsers "
-                          "disagree on which value wins)", "error", "duplicate-key")
+            yield Problem(doc.location, pointer, duplicate_key_message(pointer), "error",
+                          "duplicate-key")
         if is_recording_line(value):  # a line written by `jobhook serve --record`
             if value["report"] is None:
                 yield Problem(doc.location, prefix + "/report", "recorded delivery was not a "
