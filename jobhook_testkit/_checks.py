@@ -7,13 +7,13 @@ Failure details are the delivery's "sent / received / expected" block.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobhook_testkit.assertions import describe
 from jobhook_testkit.contract import Check, CheckContext, Level, Status, Verdict
+from jobhook_testkit.sender import encode_report
 
 if TYPE_CHECKING:
     from jobhook_testkit.delivery import Delivery
@@ -140,10 +140,6 @@ def _expect_status(
         reason += f"; {len(bad) - 1} more like it"
     headlined = [(f"{_did(d)} to {lab}.", d) for lab, d in bad]
     return _verdict(deliveries, headlined, reason=reason, expected=wanted)
-
-
-def _compact(report: dict[str, Any]) -> bytes:
-    return json.dumps(report, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # -- acknowledging realistic reports ------------------------------------------------------
@@ -332,7 +328,7 @@ def _malformed(ctx: CheckContext, bodies: Sequence[tuple[str, bytes]]) -> Verdic
 
 
 def _invalid_json(ctx: CheckContext) -> Verdict:
-    body = _compact(ctx.report())
+    body = encode_report(ctx.report())
     return _malformed(ctx, [("a body cut in the middle of its JSON", body[: len(body) // 2])])
 
 
@@ -341,7 +337,7 @@ def _empty_body(ctx: CheckContext) -> Verdict:
 
 
 def _non_object(ctx: CheckContext) -> Verdict:
-    report = _compact(ctx.report())
+    report = encode_report(ctx.report())
     return _malformed(ctx, [
         ("a JSON array holding a report", b"[" + report + b"]"),
         ("a JSON string", b'"SUCCESS"'),
@@ -351,7 +347,7 @@ def _non_object(ctx: CheckContext) -> Verdict:
 
 
 def _invalid_utf8(ctx: CheckContext) -> Verdict:
-    body = _compact(ctx.report(definition_name="Export MARK profiles"))
+    body = encode_report(ctx.report(definition_name="Export MARK profiles"))
     body = body.replace(b"MARK", b"\xc3\x28\xff")
     return _malformed(ctx, [("a body that is not valid UTF-8", body)])
 
@@ -374,7 +370,7 @@ def _odd_content_type(ctx: CheckContext) -> Verdict:
 
 def _hang_up(ctx: CheckContext) -> Verdict:
     report = ctx.report()
-    cut = ctx.deliver(report, hang_up_after=len(_compact(report)) // 2)
+    cut = ctx.deliver(report, hang_up_after=len(encode_report(report)) // 2)
     # Give the receiver a moment to notice the broken connection before judging it.
     time.sleep(min(HANG_UP_GRACE, ctx.timeout / 4))
     health, unhealthy = _health(ctx, "the sender hung up in the middle of a body")

@@ -22,8 +22,6 @@ from jobhook_testkit._text import printable, short_id
 
 if TYPE_CHECKING:
     from jobhook_testkit._jsonio import Document
-    from jobhook_testkit.delivery import Delivery
-    from jobhook_testkit.sender import FakeSender
 
 HELP = "send recorded (or generated) reports to a receiver again, in order"
 
@@ -75,27 +73,8 @@ def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
     return to_send, notes
 
 
-def _deliver(sender: FakeSender, value: Any) -> Delivery:
-    """Send ``value`` as recorded: a report as JSON, anything else as its JSON text.
-
-    Text JSON can carry but UTF-8 cannot (a lone surrogate, written ``\\ud800`` in the
-    original body) is sent with ASCII escapes, as it must have arrived.
-    """
-    import json
-
-    if isinstance(value, Mapping):
-        try:
-            return sender.deliver(value)
-        except UnicodeEncodeError:
-            return sender.deliver(value, encoding="ascii")
-    try:  # plain JSON that is not an object: replayed as sent, to see what happens
-        body = json.dumps(value, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        body = json.dumps(value).encode()
-    return sender.deliver(body=body)
-
-
 def run(args: argparse.Namespace) -> int:
+    from jobhook_testkit._commands._payloads import deliver_value
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
     from jobhook_testkit._redact import scrub
     from jobhook_testkit.contract import ReceiverUnreachableError, preflight
@@ -131,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     acknowledged = sent = unanswered = 0
     width = len(str(len(to_send)))
     for number, (where, value) in enumerate(to_send, start=1):
-        delivery = _deliver(sender, value)
+        delivery = deliver_value(sender, value)
         sent += 1
         if delivery.acknowledged:
             acknowledged += 1

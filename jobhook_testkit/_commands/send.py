@@ -9,7 +9,6 @@ delivery a ``jobhook serve --record`` line holds). Prints the delivery
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -132,17 +131,9 @@ def run(args: argparse.Namespace) -> int:
             **{key: value for key, value in overrides.items() if value is not None}
         )
         delivery = sender.deliver(report)
-    elif isinstance(value, dict):
-        try:
-            delivery = sender.deliver(value)
-        except UnicodeEncodeError:  # a lone surrogate (\ud800 in the file): sent escaped
-            delivery = sender.deliver(value, encoding="ascii")
-    else:  # valid JSON that is not an object (null included): sent as is, receivers must cope
-        try:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            body = text.encode("utf-8")
-        except UnicodeEncodeError:
-            body = json.dumps(value, separators=(",", ":")).encode("ascii")
-        delivery = sender.deliver(body=body)
+    else:  # what the file holds, null and other non-objects included
+        from jobhook_testkit._commands._payloads import deliver_value
+
+        delivery = deliver_value(sender, value)
     print(delivery)
     return EXIT_OK if delivery.acknowledged else EXIT_PROBLEMS
