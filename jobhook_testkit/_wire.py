@@ -69,26 +69,23 @@ class _Reader:
 
     def head(self) -> bytes:
         """Everything up to the blank line ending the headers (which is consumed)."""
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                head = bytes(self.buffer[:end])
-                del self.buffer[: end + 4]
-                return head
-            if len(self.buffer) > _MAX_HEAD:
-                raise _Malformed(f"no end of headers within the first {_MAX_HEAD} bytes")
-            if not self.fill():
-                raise _Closed
+        return self._until(
+            b"\r\n\r\n", _MAX_HEAD, f"no end of headers within the first {_MAX_HEAD} bytes"
+        )
 
     def line(self) -> bytes:
+        return self._until(b"\n", _MAX_LINE, "a chunk-size line longer than 8 KiB").rstrip(b"\r")
+
+    def _until(self, delimiter: bytes, limit: int, too_long: str) -> bytes:
+        """The bytes before ``delimiter`` (which is consumed), read within ``limit``."""
         while True:
-            end = self.buffer.find(b"\n")
+            end = self.buffer.find(delimiter)
             if end >= 0:
-                line = bytes(self.buffer[:end]).rstrip(b"\r")
-                del self.buffer[: end + 1]
-                return line
-            if len(self.buffer) > _MAX_LINE:
-                raise _Malformed("a chunk-size line longer than 8 KiB")
+                found = bytes(self.buffer[:end])
+                del self.buffer[: end + len(delimiter)]
+                return found
+            if len(self.buffer) > limit:
+                raise _Malformed(too_long)
             if not self.fill():
                 raise _Closed
 
