@@ -7,11 +7,40 @@ Every printed form, report and recording goes through here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 REDACTED = "[redacted]"
 _MIN_ECHO = 4
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# A header whose name holds one of these words (split at "-" and "_", case-free) is taken
+# to carry a credential: X-Api-Key, X-Auth-Token, X-Gateway-Secret, Private-Token, ...
+_SECRET_WORDS = frozenset(
+    {
+        "auth",
+        "authorization",
+        "token",
+        "secret",
+        "key",
+        "apikey",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "cookie",
+        "session",
+        "signature",
+        "jwt",
+    }
+)
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header named ``name`` is redacted wherever it is printed or written."""
+    lowered = name.strip().lower()
+    if lowered in SECRET_HEADERS:
+        return True
+    return any(word in _SECRET_WORDS for word in re.split(r"[-_\s]+", lowered))
 
 
 def redact_authorization(value: str | None) -> str | None:
@@ -39,7 +68,7 @@ def redact_headers(
     """Copy headers with every secret-bearing value redacted (names compared case-free)."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     return {
-        name: (redact_authorization(value) or "") if name.lower() in SECRET_HEADERS else value
+        name: (redact_authorization(value) or "") if is_secret_header(name) else value
         for name, value in items
     }
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from jobhook_testkit._redact import REDACTED, redact_authorization, redact_headers, scrub
+from jobhook_testkit._redact import (
+    REDACTED,
+    is_secret_header,
+    redact_authorization,
+    redact_headers,
+    scrub,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,12 +32,19 @@ def test_redact_authorization(value: str | None, expected: str | None) -> None:
 
 
 def test_redact_headers_is_case_insensitive_and_copies() -> None:
-    headers = {"authorization": "Bearer abc", "Content-Type": "application/json",
-               "Cookie": "session=1", "Proxy-Authorization": "Basic xyz"}
+    headers = {
+        "authorization": "Bearer abc",
+        "Content-Type": "application/json",
+        "Cookie": "session=1",
+        "Proxy-Authorization": "Basic xyz",
+    }
     redacted = redact_headers(headers)
-    assert redacted == {"authorization": "Bearer [redacted]",
-                        "Content-Type": "application/json", "Cookie": "[redacted]",
-                        "Proxy-Authorization": "Basic [redacted]"}
+    assert redacted == {
+        "authorization": "Bearer [redacted]",
+        "Content-Type": "application/json",
+        "Cookie": "[redacted]",
+        "Proxy-Authorization": "Basic [redacted]",
+    }
     assert headers["authorization"] == "Bearer abc"
 
 
@@ -49,9 +62,14 @@ def test_scrub_removes_the_secret_and_its_credential_anywhere() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("Bearer\ts3cret", "Bearer [redacted]"), ("bearer s3cret", "bearer [redacted]"),
-     ("Bearer\u00a0s3cret", "Bearer [redacted]"), ("Basic " + "Q" * 100_000, "Basic [redacted]"),
-     ("Bearer ключ-секрет", "Bearer [redacted]"), ("Токен abc", REDACTED)],
+    [
+        ("Bearer\ts3cret", "Bearer [redacted]"),
+        ("bearer s3cret", "bearer [redacted]"),
+        ("Bearer\u00a0s3cret", "Bearer [redacted]"),
+        ("Basic " + "Q" * 100_000, "Basic [redacted]"),
+        ("Bearer ключ-секрет", "Bearer [redacted]"),
+        ("Токен abc", REDACTED),
+    ],
     ids=["tab", "lowercase", "nbsp", "very-long", "unicode-credential", "unicode-scheme"],
 )
 def test_odd_authorization_values_keep_only_an_ascii_scheme(value: str, expected: str) -> None:
@@ -61,11 +79,11 @@ def test_odd_authorization_values_keep_only_an_ascii_scheme(value: str, expected
 @pytest.mark.parametrize(
     "echo",
     [
-        "token: s3cret/value+1==",                   # the credential alone
-        "got 'Bearer s3cret/value+1=='",             # the tab folded into a space
-        '{"auth": "Bearer\\ts3cret\\/value+1=="}',   # JSON with escaped tab and slash (PHP)
-        '{"token": "s3cret\\/value+1=="}',            # JSON, escaped slash, credential alone
-        "'Bearer\\ts3cret/value+1=='",               # a Python repr
+        "token: s3cret/value+1==",  # the credential alone
+        "got 'Bearer s3cret/value+1=='",  # the tab folded into a space
+        '{"auth": "Bearer\\ts3cret\\/value+1=="}',  # JSON with escaped tab and slash (PHP)
+        '{"token": "s3cret\\/value+1=="}',  # JSON, escaped slash, credential alone
+        "'Bearer\\ts3cret/value+1=='",  # a Python repr
     ],
 )
 def test_scrub_catches_the_forms_an_echoed_secret_takes(echo: str) -> None:
@@ -107,3 +125,30 @@ def test_a_very_short_value_is_not_scrubbed_out_of_ordinary_text() -> None:
     assert scrub("the connection was reset", "h") == "the connection was reset"
     assert scrub("the connection was reset", "Bearer h") == "the connection was reset"
     assert scrub("got Bearer h back", "Bearer h") == "got Bearer [redacted] back"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "Cookie",
+        "X-Api-Key",
+        "X-Auth-Token",
+        "x_gateway_secret",
+        "Private-Token",
+        "X-API-KEY",
+        "X-Signature",
+    ],
+)
+def test_headers_named_like_credentials_are_secret(name: str) -> None:
+    assert is_secret_header(name)
+    assert redact_headers({name: "Bearer abcdef123"}) == {name: "Bearer [redacted]"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Content-Type", "User-Agent", "X-Request-Id", "Accept", "Keyboard"]
+)
+def test_ordinary_headers_are_printed(name: str) -> None:
+    assert not is_secret_header(name)
+    assert redact_headers({name: "abc def"}) == {name: "abc def"}
