@@ -8,12 +8,13 @@ They hide themselves from pytest tracebacks (``__tracebackhide__``).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
+from jobhook_testkit.delivery import describe
+
 if TYPE_CHECKING:
-    from jobhook_testkit.contract import ContractReport, SideEffectProbe
+    from jobhook_testkit._suite_types import ContractReport, SideEffectProbe
     from jobhook_testkit.delivery import Delivery
 
 __all__ = [
@@ -25,9 +26,6 @@ __all__ = [
     "assert_rejected",
     "describe",
 ]
-
-
-_NOT_2XX = re.compile(r"^\s+\(answered .*, not a 2xx\)$")
 
 
 class ReceiverAssertionError(AssertionError):
@@ -45,27 +43,6 @@ class ContractFailedError(ReceiverAssertionError):
         first = next((d for r in report.failures for d in r.deliveries[-1:]), None)
         super().__init__(message, first)
         self.report = report
-
-
-def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
-    """The delivery's "sent / received" block with our own headline and expectation."""
-    from jobhook_testkit._text import printable
-
-    # Control characters a receiver sent (in its status line) are shown escaped, so they
-    # cannot split the block into stray lines or act on a terminal.
-    text = printable(str(delivery))
-    # The delivery's own "(answered 400, not a 2xx)" note assumes a 2xx was wanted.
-    lines = [line for line in text.split("\n") if not _NOT_2XX.match(line)]
-    if headline is not None and lines:
-        lines[0] = headline
-    expected_line = f"  expected:  {expected}"
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith("expected:"):
-            lines[index] = expected_line
-            break
-    else:
-        lines.append(expected_line)
-    return "\n".join(lines)
 
 
 def _seconds(name: str, value: float) -> float:

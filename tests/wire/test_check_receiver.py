@@ -292,14 +292,15 @@ def test_the_configured_authorization_never_shows_even_when_the_receiver_echoes_
 
 
 def _silent_after_preflight() -> tuple[Any, list[str], threading.Event]:
-    """A receiver that answers the first probe (a GET) and then never answers in time."""
+    """A receiver that acknowledges the run's first report and then never answers in time."""
     posts: list[str] = []
     release = threading.Event()
+    first = threading.Lock()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        if environ["REQUEST_METHOD"] == "GET" and not posts:
-            start_response("405 Method Not Allowed", [])
+        if first.acquire(blocking=False):  # the first request only
+            start_response("204 No Content", [])
             return [b""]
         posts.append(environ["REQUEST_METHOD"])
         release.wait(10)  # far past the timeout; released when the test ends
@@ -360,8 +361,8 @@ def test_a_malformed_answer_quoting_the_secret_is_redacted_in_the_json_report() 
         listener.settimeout(5)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
-        def serve() -> None:  # the probe, then one delivery answered with a broken header
-            for answer in (b"HTTP/1.1 405 No\r\nContent-Length: 0\r\n\r\n",
+        def serve() -> None:  # the first report, then one answered with a broken header
+            for answer in (b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
                            b"HTTP/1.1 200 OK\r\nbroken header (expected " + AUTH.encode()
                            + b")\r\n\r\n"):
                 conn, _ = listener.accept()
