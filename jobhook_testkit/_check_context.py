@@ -98,8 +98,9 @@ class Check:
     ``exclusive`` checks run alone, after the others (timing and load checks); ``loads``
     ones last of all, so a backlog they leave in a receiver cannot slow another check.
     ``waits`` checks pause on purpose and are started first, so the others fill the pause.
-    ``rejects`` checks pass on a refusal (4xx, 401/403, 405); their pass is credited only
-    when the same endpoint acknowledged an ordinary report in the same run.
+    ``credited_after_ack`` checks can pass without a 2xx (on a refusal: 4xx, 401/403, 405;
+    on any quick answer); their pass is credited only when the same endpoint acknowledged
+    an ordinary report in the same run.
     """
 
     name: str
@@ -110,7 +111,7 @@ class Check:
     exclusive: bool = False
     loads: bool = False  # it loads the receiver on purpose: run after every other check
     waits: bool = False  # it sleeps on purpose: started first, so others fill the wait
-    rejects: bool = False  # it passes on a refusal: credited only after an acknowledgement
+    credited_after_ack: bool = False  # passes without a 2xx: only after an acknowledgement
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Run the check; a failed SHOULD check becomes a warning; never raises."""
@@ -121,7 +122,7 @@ class Check:
         else:
             try:
                 verdict = self.function(ctx)
-                if verdict.status is Status.PASS and self.rejects:
+                if verdict.status is Status.PASS and self.credited_after_ack:
                     verdict = _credited(ctx, verdict)
             except ReceiverStoppedAnswering as exc:
                 verdict = stopped_verdict(ctx, str(exc))
@@ -150,19 +151,18 @@ class Check:
 
 
 def _credited(ctx: CheckContext, verdict: Verdict) -> Verdict:
-    """``verdict`` (a pass on a refusal) if the endpoint acknowledges ordinary reports."""
+    """``verdict`` (a pass without a 2xx) if the endpoint acknowledges ordinary reports."""
     baseline = ctx.baseline_delivery()
     if baseline.acknowledged:
         return verdict
     got = baseline.status_code if baseline.status_code is not None else "no answer"
     return Verdict(
         Status.FAIL,
-        f"a refusal proves nothing here: this endpoint did not acknowledge an ordinary "
-        f"report in this run (it got {got})",
+        f"not credited: this endpoint did not acknowledge an ordinary report in this run "
+        f"(it got {got}), so its answers here prove nothing",
         describe(
             baseline,
-            headline="The refusal is not credited: an ordinary report was not acknowledged "
-            "either.",
+            headline="Not credited: an ordinary report was not acknowledged either.",
             expected=f"a 2xx answer to an ordinary report within {ctx.timeout:g} s, so that "
             "a refusal means the receiver judged the request",
         ),

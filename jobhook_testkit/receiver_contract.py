@@ -100,10 +100,17 @@ class _Target:
 
 
 def _app_error_lines(
-    errors: Sequence[BaseException], auth: str | None, result: CheckResult
+    errors: Sequence[BaseException],
+    auth: str | None,
+    result: CheckResult,
+    headers: Mapping[str, str],
 ) -> list[str]:
     """One line per exception the app raised while the check ran (what, where)."""
-    secrets = sent_secrets(auth, [result])  # the app may put the header in its exception
+    from jobhook_testkit._redact import is_secret_header
+
+    # The app may put the header it got in its exception.
+    secrets = [*sent_secrets(auth, [result]),
+               *(value for name, value in headers.items() if is_secret_header(name))]
     lines = describe_errors(errors, secrets=secrets, limit=3)
     return [f"  the app raised: {line}" for line in lines]
 
@@ -373,7 +380,7 @@ class ReceiverContract:
             pytest.skip(result.reason)
         message = result_message(result)
         if target.app_errors:
-            lines = _app_error_lines(target.app_errors, auth, result)
+            lines = _app_error_lines(target.app_errors, auth, result, headers)
             message += "\n" + printable("\n".join(lines))
         if result.status is Status.WARN:
             warnings.warn(ContractWarning(message), stacklevel=1)
