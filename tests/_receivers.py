@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 StartResponse = Callable[..., Any]
 PROBE_PREFIX = "/processed/"
+CREATED: list[BackgroundReceiver] = []  # every receiver made, for tests to close
 
 
 def _answer(start_response: StartResponse, status: str, body: bytes = b"") -> list[bytes]:
@@ -43,8 +44,11 @@ class BackgroundReceiver:
         self._seen: set[str] = set()
         self._lock = threading.Lock()
         self._jobs: queue.Queue[str | None] = queue.Queue()
-        self._worker = threading.Thread(target=self._process, name="background-receiver")
+        # A daemon, in case a test dies before close(); CREATED lets tests close them all.
+        self._worker = threading.Thread(target=self._process, name="background-receiver",
+                                        daemon=True)
         self._worker.start()
+        CREATED.append(self)
 
     def times_processed(self, report_id: str) -> int:
         with self._lock:
