@@ -205,7 +205,7 @@ def stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
     return Verdict(Status.FAIL, reason, details, tuple(ctx.sent))
 
 
-@dataclass
+@dataclass(repr=False)
 class CheckContext:
     """What a check function gets: the target, the options, reports and a sender.
 
@@ -228,6 +228,14 @@ class CheckContext:
     baseline: Delivery | None = field(default=None, repr=False)
     _factory: JobReportFactory | None = field(default=None, repr=False)
     _sender: FakeSender | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:  # pytest prints frame arguments: no credential in it
+        from jobhook_testkit._redact import redact_authorization
+
+        return (
+            f"CheckContext(url={self.url!r}, auth={redact_authorization(self.auth)!r}, "
+            f"timeout={self.timeout:g}, seed={self.seed}, check_name={self.check_name!r})"
+        )
 
     def missing(self, need: str | None) -> str | None:
         """Why the precondition ``need`` is not met, or None when it is."""

@@ -116,3 +116,12 @@ def test_the_graph_is_read_from_the_source() -> None:
     assert "_checks" in GRAPH["_registry"]  # lazily, inside checks()
     assert "_contract_run" in GRAPH["contract"]
     assert "delivery" not in GRAPH["_suite_types"]  # only under TYPE_CHECKING there
+
+
+def test_a_check_context_repr_shows_no_credential() -> None:
+    from jobhook_testkit.contract import CheckContext
+
+    ctx = CheckContext("http://127.0.0.1:9/", "Bearer s3cret", 1.0, 1, "x",
+                       headers={"X-Api-Key": "k3y"})
+    assert "s3cret" not in repr(ctx) and "k3y" not in repr(ctx)
+    assert "Bearer [redacted]" in repr(ctx)
