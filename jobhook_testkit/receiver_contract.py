@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -231,15 +231,15 @@ def _timeout(cls: type, config: pytest.Config) -> float:
     return float(ini) if ini else DEFAULT_TIMEOUT
 
 
-def _run_seed(request: pytest.FixtureRequest) -> int:
+def _run_seed(config: pytest.Config, nodeid: str) -> int:
     try:
         from jobhook_testkit.plugin import jobhook_seed
 
-        seed = jobhook_seed(request.config)
+        seed = jobhook_seed(config)
     except RuntimeError:  # plugin disabled: a fresh seed, shown in failures
         seed = new_seed()
     # Per class: two classes checking one live receiver do not send the same ids.
-    return derive_seed(seed, request.node.nodeid)
+    return derive_seed(seed, nodeid)
 
 
 def _is_check_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
@@ -299,51 +299,13 @@ class ReceiverContract:
                 names.insert(0, REACHABLE)
         metafunc.parametrize("jobhook_check", names, ids=names)
 
-    # A classmethod: pytest 9.2 deprecates class-scoped fixtures on instance methods.
-    @pytest.fixture(scope="class")
-    @classmethod
-    def jobhook_contract_target(cls, request: pytest.FixtureRequest) -> Iterator[_Target]:
-        """The receiver this ReceiverContract class checks, started once for the class.
-
-        With ``app``: served on an ephemeral 127.0.0.1 port until the class is done.
-        With ``url``: used as is. Either way one ordinary report is delivered first.
-        """
-        __tracebackhide__ = True  # it holds the class's credentials: never print its frame
-        cls = request.cls or cls  # the concrete subclass being collected
-        seed = _run_seed(request)
-        if _config_problem(cls) is not None:  # test_contract reports it, once
-            yield _Target("", seed, DEFAULT_TIMEOUT)
-            return
-        timeout = _timeout(cls, request.config)
-        from jobhook_testkit._suite_types import join_url
-
-        path = _static(cls, "path") or "/"
-        if _static(cls, "url") is not None:
-            target = _Target(join_url(_static(cls, "url"), path), seed, timeout)
-            _first_delivery(cls, target)
-            yield target
-            return
-        from jobhook_testkit.server import LiveServer
-
-        app, problem = _make_app(cls)
-        if problem is not None:  # reported once, by the first test, instead of erroring all
-            yield _Target("", seed, timeout, app_problem=problem)
-            return
-        server = LiveServer(app).start()
-        try:
-            target = _Target(join_url(server.url, path), seed, timeout, app_errors=server.errors)
-            _first_delivery(cls, target)
-            yield target
-        finally:
-            server.stop()
-
-    def test_contract(self, jobhook_check: str, jobhook_contract_target: _Target) -> None:
+    def test_contract(self, jobhook_check: str, request: pytest.FixtureRequest) -> None:
         """One conformance check against this class's receiver (see the check's name)."""
         # Hide this frame for a failed check (its message is the story); keep it for skips
         # so pytest reports where they come from.
         __tracebackhide__ = _is_check_failure
         cls = type(self)
-        target = jobhook_contract_target
+        target = _class_target(cls, request)
         if jobhook_check == MISCONFIGURED:
             pytest.fail(_config_problem(cls) or "misconfigured", pytrace=False)
         if target.app_problem is not None:
@@ -399,6 +361,51 @@ class ReceiverContract:
                              timeout=target.timeout, verify=_static(type(self), "verify"))
         overridden = type(self).probe is not ReceiverContract.probe
         return self.probe if overridden else None
+
+
+_TARGET = pytest.StashKey[_Target]()
+
+
+def _class_target(cls: type, request: pytest.FixtureRequest) -> _Target:
+    """The receiver ``cls`` checks: made by the class's first test, kept until its last.
+
+    Not a class-scoped fixture: every subclass would get a definition of its own, and
+    ``pytest --fixtures`` (pytest 9.2) sorts them and crashes when two tie (two classes
+    whose node ids have the same length). A Class node's stash and finalizer do the same.
+    """
+    __tracebackhide__ = True  # it holds the class's credentials: never print its frame
+    holder: pytest.Item | pytest.Class = request.node.getparent(pytest.Class) or request.node
+    target = holder.stash.get(_TARGET, None)
+    if target is None:
+        target = _make_target(cls, request.config, holder)
+        holder.stash[_TARGET] = target
+    return target
+
+
+def _make_target(cls: type, config: pytest.Config, holder: pytest.Item | pytest.Class) -> _Target:
+    """Serve ``app`` (until ``holder`` is done) or take ``url``; deliver a first report."""
+    __tracebackhide__ = True
+    seed = _run_seed(config, holder.nodeid)
+    if _config_problem(cls) is not None:  # test_contract reports it, once
+        return _Target("", seed, DEFAULT_TIMEOUT)
+    timeout = _timeout(cls, config)
+    from jobhook_testkit._suite_types import join_url
+
+    path = _static(cls, "path") or "/"
+    if _static(cls, "url") is not None:
+        target = _Target(join_url(_static(cls, "url"), path), seed, timeout)
+        _first_delivery(cls, target)
+        return target
+    from jobhook_testkit.server import LiveServer
+
+    app, problem = _make_app(cls)
+    if problem is not None:  # reported once, by the first test, instead of erroring all
+        return _Target("", seed, timeout, app_problem=problem)
+    server = LiveServer(app).start()
+    holder.addfinalizer(server.stop)
+    target = _Target(join_url(server.url, path), seed, timeout, app_errors=server.errors)
+    _first_delivery(cls, target)
+    return target
 
 
 def _first_delivery(cls: type, target: _Target) -> None:
