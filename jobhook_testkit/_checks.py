@@ -506,7 +506,7 @@ CHECKS: tuple[Check, ...] = (
           "receiver error.", _redelivery),
     Check("processes-redelivery-once", MUST,
           "A report delivered twice must not trigger its side effect twice.",
-          _processed_once, needs="probe"),
+          _processed_once, needs="probe", waits=True),
     Check("refuses-missing-authorization", MUST,
           "Without the configured Authorization anyone could post fake job reports.",
           _missing_auth, needs="auth", credited_after_ack=True),

@@ -184,6 +184,7 @@ def run_suite(
         results=results,
         elapsed=time.perf_counter() - started,
         app_errors=describe_errors(app_errors, secrets=secrets),
+        first_delivery=baseline,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobhook_testkit._redact import redact_authorization
@@ -153,6 +153,8 @@ class ContractReport:
     results: tuple[CheckResult, ...]
     elapsed: float = 0.0
     app_errors: tuple[str, ...] = ()  # exceptions a served app raised, one line each
+    # The ordinary report delivered before the checks (what credits their refusals).
+    first_delivery: Delivery | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[CheckResult]:
         return iter(self.results)
