@@ -8,7 +8,7 @@ They hide themselves from pytest tracebacks (``__tracebackhide__``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit.delivery import describe
@@ -154,18 +154,21 @@ def assert_conforms(
     probe: SideEffectProbe | None = None,
     strict: bool = False,
     verify: bool | str = True,
+    headers: Mapping[str, str] | None = None,
+    probe_url: str | None = None,
 ) -> ContractReport:
     """Run the conformance suite; raise if a MUST check fails (any check when ``strict``).
 
     Returns the :class:`ContractReport` so a test can look at warnings and skips.
-    ``verify`` is for an https receiver: True, False or a CA bundle path.
+    ``verify`` is for an https receiver: True, False or a CA bundle path; ``headers`` and
+    ``probe_url`` are those of :func:`~jobhook_testkit.contract.check_receiver`.
     """
     __tracebackhide__ = True
     from jobhook_testkit.contract import Status, check_receiver
 
     report = check_receiver(
         target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe,
-        verify=verify,
+        verify=verify, headers=headers, probe_url=probe_url,
     )
     bad = [r for r in report if r.status is Status.FAIL or (strict and r.status is Status.WARN)]
     if bad:

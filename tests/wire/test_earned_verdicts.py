@@ -274,3 +274,15 @@ def test_a_header_value_echoed_by_the_receiver_is_redacted() -> None:
         rendered = render(report, fmt)
         assert "k3y-echoed-9" not in rendered.lower()
         assert "[redacted]" in rendered
+
+
+def test_assert_conforms_takes_probe_url_and_headers() -> None:
+    from jobhook_testkit import ContractFailedError, assert_conforms
+
+    with _background(0.05, dedupe=False, required=GATEWAY) as receiver, \
+            pytest.raises(ContractFailedError) as caught:
+        assert_conforms(receiver, path="/hooks/jobs", timeout=2.0, only=ONCE,
+                        headers=dict([GATEWAY]), probe_url="/processed/{id}")
+    assert "FAIL processes-redelivery-once (MUST): the same report delivered twice was " \
+        "processed 2 times" in str(caught.value)
+    assert GATEWAY[1] not in str(caught.value)
