@@ -377,9 +377,17 @@ def _class_target(cls: type, request: pytest.FixtureRequest) -> _Target:
     holder: pytest.Item | pytest.Class = request.node.getparent(pytest.Class) or request.node
     target = holder.stash.get(_TARGET, None)
     if target is None:
+        # Forgotten when the class is torn down: should its tests come back later (a
+        # plugin reordering them), the receiver is made again, as for a class fixture.
+        holder.addfinalizer(lambda: _forget(holder))
         target = _make_target(cls, request.config, holder)
         holder.stash[_TARGET] = target
     return target
+
+
+def _forget(holder: pytest.Item | pytest.Class) -> None:
+    if _TARGET in holder.stash:
+        del holder.stash[_TARGET]
 
 
 def _make_target(cls: type, config: pytest.Config, holder: pytest.Item | pytest.Class) -> _Target:

@@ -146,6 +146,30 @@ class TestHook(ReceiverContract):
     ])
 
 
+def test_a_class_whose_tests_are_interleaved_with_another_gets_its_receiver_again(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest("""
+def pytest_collection_modifyitems(items):
+    a = [i for i in items if "TestA" in i.nodeid]
+    b = [i for i in items if "TestB" in i.nodeid]
+    items[:] = [i for pair in zip(a, b) for i in pair]  # A, B, A, B: each class set up twice
+""")
+    result = _run(pytester, """
+ONLY = ["acknowledges-success-report", "acknowledges-failure-report"]
+
+class TestA(ReceiverContract):
+    app = create_app
+    path = "/hooks/jobs"
+    auth = "Bearer s3cret"
+    only = ONLY
+
+class TestB(TestA):
+    pass
+""")
+    result.assert_outcomes(passed=4)
+
+
 # -- credentials never leak into pytest's output --------------------------------------------
 
 # Five classes, each a way a credential could leak; each must be one failure, no error.
