@@ -8,10 +8,11 @@ Failure details are the delivery's "sent / received / expected" block.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from jobhook_testkit._check_context import Check, CheckContext
+from jobhook_testkit._check_redelivery import processed_once
 from jobhook_testkit._suite_types import Level, Status, Verdict
 from jobhook_testkit.delivery import describe
 from jobhook_testkit.sender import encode_report
@@ -24,8 +25,6 @@ CONCURRENT_DELIVERIES = 8
 TIMING_SAMPLES = 3
 MAX_UNANSWERED = 3  # edge cases: stop after this many deliveries in a row got no answer
 HANG_UP_GRACE = 0.2  # seconds
-SETTLE_FLOOR = 0.1  # seconds the redelivery check watches the probe at least (see below)
-PROBE_INTERVAL = 0.02  # seconds between two questions to the probe
 NON_ASCII_NAME = "Export des profils – équipe Zürich (東京) ✓"
 
 
@@ -237,89 +236,6 @@ def _redelivery(ctx: CheckContext) -> Verdict:
     )
 
 
-def settle_period(first_count_after: float, timeout: float) -> float:
-    """How long to keep watching the probe after it first counts a processing.
-
-    A receiver that answers first and processes in a background worker lands its second
-    processing of a redelivered report up to one processing time after the first (a
-    single worker does them one after the other). The first count took
-    ``first_count_after`` seconds from the first delivery, so the check watches
-    ``SETTLE_FLOOR + 1.5 * first_count_after`` more, and never longer than the timeout.
-    """
-    return min(timeout, SETTLE_FLOOR + 1.5 * first_count_after)
-
-
-def _processed_once(ctx: CheckContext) -> Verdict:
-    assert ctx.probe is not None
-    report = ctx.report()
-    started = time.monotonic()
-    deliveries = (ctx.deliver(report), ctx.deliver(report))
-    try:
-        count, watched = _watch_count(ctx, report, started)
-    except Exception as exc:  # the user's probe, not a bug of ours: say so
-        over_http = getattr(exc, "explains_itself", False)  # --probe, probe_url
-        said = str(exc) if over_http else f"raised {type(exc).__name__}: {exc}"
-        expected = (
-            "the probe URL answers 200 with how many times the report was processed"
-            if over_http else
-            "probe(report) returns how many times the report was processed "
-            "(or None when it cannot tell)"
-        )
-        return Verdict(
-            Status.FAIL,
-            f"the side-effect probe {said}",
-            describe(deliveries[1], headline=f"The side-effect probe {said}",
-                     expected=expected),
-            deliveries,
-        )
-    if count is None:
-        return Verdict(Status.SKIP, "the probe could not tell how often it processed the report")
-    if count == 1:
-        return Verdict(Status.PASS, deliveries=deliveries)
-    when = f" within {watched:.2f} s of the first delivery" if count else (
-        f" after {watched:.2f} s: never processed"
-    )
-    return Verdict(
-        Status.FAIL,
-        f"the same report delivered twice was processed {count} times{when}; expected once",
-        describe(
-            deliveries[1],
-            headline=f"The same report, delivered twice, was processed {count} times{when}.",
-            expected="the side effect exactly once (deduplicate on the report id), also "
-            "when the processing happens in the background",
-        ),
-        deliveries,
-    )
-
-
-def _watch_count(
-    ctx: CheckContext, report: Mapping[str, Any], started: float
-) -> tuple[int | None, float]:
-    """The probe's count once it has settled (see :func:`settle_period`), and when.
-
-    Waits up to the timeout for a first count; then watches for the settle period and
-    returns as soon as the count goes past 1.
-    """
-    assert ctx.probe is not None
-    deadline = started + ctx.timeout
-    count = ctx.probe(report)
-    while count == 0 and time.monotonic() < deadline:  # it may process asynchronously
-        time.sleep(PROBE_INTERVAL)
-        count = ctx.probe(report)
-    if count != 1:
-        return count, time.monotonic() - started
-    settle_until = time.monotonic() + settle_period(time.monotonic() - started, ctx.timeout)
-    while time.monotonic() < settle_until:
-        time.sleep(PROBE_INTERVAL)
-        later = ctx.probe(report)
-        if later is None:  # it can no longer tell: judge what it said
-            break
-        count = later
-        if count > 1:
-            break
-    return count, time.monotonic() - started
-
-
 # -- Authorization ------------------------------------------------------------------------
 
 _REFUSE = "401 or 403 (the Authorization value is not the configured one)"
@@ -506,7 +422,7 @@ CHECKS: tuple[Check, ...] = (
           "receiver error.", _redelivery),
     Check("processes-redelivery-once", MUST,
           "A report delivered twice must not trigger its side effect twice.",
-          _processed_once, needs="probe", waits=True),
+          processed_once, needs="probe", waits=True),
     Check("refuses-missing-authorization", MUST,
           "Without the configured Authorization anyone could post fake job reports.",
           _missing_auth, needs="auth", credited_after_ack=True),

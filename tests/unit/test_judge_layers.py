@@ -14,11 +14,12 @@ import jobhook_testkit
 PACKAGE = Path(jobhook_testkit.__file__).resolve().parent
 
 # module -> layer; a module may import only modules of lower layers.
-LAYERS = {
+LAYERS: dict[str, float] = {
     "delivery": 0,
     "_suite_types": 1,
     "_check_context": 2,
-    "_checks": 3,
+    "_check_redelivery": 3,
+    "_checks": 3.5,
     "_registry": 4,
     "_preflight": 4,
     "_http_probe": 4,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from _receivers import BackgroundReceiver, answering
 
-from jobhook_testkit._checks import SETTLE_FLOOR, settle_period
+from jobhook_testkit._check_redelivery import SETTLE_FLOOR, settle_period
 from jobhook_testkit._report_render import render
 from jobhook_testkit.contract import (
     EndpointNotFoundError,
