@@ -6,61 +6,19 @@ which records, answers, and forwards to a local receiver (a recorder of its own)
 
 from __future__ import annotations
 
-import io
-import json
 import socket
-import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _serve_harness import serving
 
 from jobhook_testkit import FakeSender, JobReportFactory
-from jobhook_testkit._commands._serve_live import Live
-from jobhook_testkit._commands.serve import Console
-from jobhook_testkit._forward import COMPANION_SUFFIX, forward_url
-from jobhook_testkit.cli import build_parser, main
-from jobhook_testkit.recorder import LiveRecorder, RecordingReceiver, serve_recorder
-from jobhook_testkit.server import serve_wsgi
+from jobhook_testkit._forward import forward_url
+from jobhook_testkit.cli import main
+from jobhook_testkit.recorder import LiveRecorder, serve_recorder
 
 AUTH = "Bearer fw-s3cret-value"
-
-
-@dataclass
-class Serving:
-    url: str
-    live: Live
-    record: Path
-    out: io.StringIO
-
-    def companion(self) -> list[dict[str, Any]]:
-        path = Path(f"{self.record}{COMPANION_SUFFIX}")
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    def recorded(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.record.read_text().splitlines()]
-
-
-@contextmanager
-def serving(tmp_path: Path, *options: str, drain: float = 5.0) -> Iterator[Serving]:
-    """What `jobhook serve OPTIONS` runs, minus the signals: Live wired to a receiver."""
-    record = tmp_path / "deliveries.ndjson"
-    args = build_parser().parse_args(["serve", "--record", str(record), "--no-fsync", *options])
-    out = io.StringIO()
-    console = Console(out)
-    live = Live(args, console)
-    receiver = RecordingReceiver(record=record, durable=False, keep=False, on_event=live.event)
-    console.receiver = receiver
-    with ExitStack() as stack:
-        stack.enter_context(receiver)
-        server = stack.enter_context(serve_wsgi(live.wrap(receiver)))
-        live.start(stack)
-        yield Serving(server.url, live, record, out)
-        server.stop()
-        live.drain(drain, threading.Event())
 
 
 @pytest.fixture
