@@ -99,6 +99,8 @@ class Inspector:
             if name not in _STATIC:
                 return _answer(start_response, 404, "text/plain", b"not found")
             return _answer(start_response, 200, _STATIC[name], _static(name))
+        if path == "/favicon.ico":  # browsers ask for it unprompted: no icon, no error
+            return _answer(start_response, 204, "image/x-icon", b"")
         token = environ.get("HTTP_X_JOBHOOK_TOKEN") or (query.get("token") or [""])[0]
         if not hmac.compare_digest(token.encode("utf-8", "replace"), self.token.encode()):
             return _answer(start_response, 403, "text/plain",
