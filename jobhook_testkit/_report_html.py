@@ -45,7 +45,8 @@ dl.meta dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line);
   vertical-align: top; }
-td.num { text-align: right; white-space: nowrap; }
+td.num, td code { white-space: nowrap; }
+td.num { text-align: right; }
 .status { font-weight: 700; font-family: ui-monospace, monospace; }
 .status.pass { color: var(--ok); } .status.fail { color: var(--bad); }
 .status.warn { color: var(--warn); } .status.skip { color: var(--skip); }
@@ -142,14 +143,18 @@ def render_html(report: ContractReport, *, replay: str | None = None) -> str:
         '<p class="counts">'
         + "".join(f"<span>{_LABELS[key]} {counts[key]}</span>" for key in _LABELS)
         + "</p>",
+    ]
+    # What went wrong first, expanded: the reason the page was opened.
+    stories = [_story(c) for c in data["checks"] if c["status"] in ("fail", "warn")]
+    if stories:
+        parts += ["<h2>What went wrong</h2>", *stories]
+    parts += [
+        "<h2>Every check</h2>",
         "<table><thead><tr><th>Status</th><th>Check</th><th>Level</th>"
         "<th>Protects against</th><th>Time</th></tr></thead><tbody>",
         *(_row(check) for check in data["checks"]),
         "</tbody></table>",
     ]
-    stories = [_story(c) for c in data["checks"] if c["status"] in ("fail", "warn")]
-    if stories:
-        parts += ["<h2>What went wrong</h2>", *stories]
     if data["app_errors"]:
         parts += ["<h2>The app raised</h2>",
                   f"<pre>{_text(chr(10).join(data['app_errors']))}</pre>"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,12 @@ from jobhook_testkit.recorder import LiveRecorder, serve_recorder
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
 
 AUTH = "Bearer page-s3cret-value"
 
@@ -48,8 +55,8 @@ def test_rows_appear_live_newest_first_with_verdict_and_forward(
     forwarded_all(serve)
     rows = tab.locator("#deliveries tbody tr")
     rows.nth(1).wait_for()  # no reload: they came over the event stream
-    tab.wait_for_function(
-        "[...document.querySelectorAll('td.forward')].every(td => td.textContent)")
+    # (waits by selector: the page's CSP rightly forbids the eval wait_for_function needs)
+    tab.wait_for_selector("td.forward:empty", state="detached")
     newest = rows.nth(0).inner_text()
     assert newest.startswith("2\t")
     assert "import\tFAILURE" in newest
@@ -90,8 +97,7 @@ def test_replay_curl_and_download_from_the_page(
     with serve_recorder(auth=AUTH) as other:
         tab.fill("#replay input[name=url]", other.url + "/again")
         tab.click("#replay button[type=submit]")
-        tab.wait_for_function("document.querySelector('#replay-outcome').textContent"
-                              ".startsWith('acknowledged')")
+        expect(tab.locator("#replay-outcome")).to_have_text(re.compile("^acknowledged: "))
         (again,) = other.deliveries
         assert again.report == report and again.path == "/again"
         tab.click("#curl")
