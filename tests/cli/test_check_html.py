@@ -107,3 +107,22 @@ def test_html_to_stdout_when_no_file_is_given(
     assert code == 0
     assert out.startswith("<!DOCTYPE html>")
     assert "PASS" in Page(out).shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["http://h/x"], "jobhook check http://h/x"),
+        (["http://h/x", "--timeout", "2.5", "--path", "/a b", "--auth", "Bearer zz"],
+         "jobhook check http://h/x --path '/a b' --auth \"$JOBHOOK_AUTH\" --timeout 2.5"),
+        (["--app", "m:app", "--only", "rejects-get"],
+         "jobhook check --app m:app --only rejects-get"),
+    ],
+)
+def test_the_replay_command_repeats_the_options_but_never_the_credential(
+    argv: list[str], expected: str
+) -> None:
+    from jobhook_testkit._report_html import replay_command
+    from jobhook_testkit.cli import build_parser
+
+    assert replay_command(build_parser().parse_args(["check", *argv])) == expected

@@ -180,3 +180,25 @@ def test_bad_forward_options_exit_2_with_a_reason(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_past_the_backlog_deliveries_are_recorded_and_marked_not_forwarded(
+    tmp_path: Path, local: LiveRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobhook_testkit._forward import Forwarder
+
+    monkeypatch.setattr(Forwarder, "BACKLOG", 1)
+    local.respond_with(delay=10.0)
+    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "0.5") as serve:
+        sender = FakeSender(serve.url)
+        first = sender.deliver()
+        local.wait_for(1)  # the first is being forwarded: the queue is empty again
+        rest = [sender.deliver() for _ in range(3)]  # one waits, two find the queue full
+    local.receiver.end_delays()
+    assert [d.status_code for d in [first, *rest]] == [204] * 4
+    assert len(serve.recorded()) == 4
+    lines = serve.companion()
+    assert [line["outcome"] for line in lines].count("not_forwarded") == 2
+    assert {line["reason"] for line in lines if line["outcome"] == "not_forwarded"} == {
+        "too many waiting"}
+    assert "-> forwarded: not forwarded (too many waiting)" in serve.out.getvalue()

@@ -253,6 +253,7 @@ def test_the_download_is_a_recording_that_validate_and_replay_read(
     reports = JobReportFactory(seed=2).build_batch(3)
     for report in reports:
         FakeSender(serve.url, auth=AUTH).deliver(report)
+    FakeSender(serve.url, auth="Bearer wrong").deliver()  # refused: not a delivery to keep
     status, text = request(serve, "GET", "/api/deliveries.ndjson")
     assert status == 200
     saved = tmp_path / "download.ndjson"
