@@ -265,3 +265,19 @@ def test_the_download_is_a_recording_that_validate_and_replay_read(
         assert main(["replay", str(saved), other.url]) == 0
         assert len(other.deliveries) == 3
     assert "s3cret" not in text + capsys.readouterr().out
+
+
+def test_the_page_forbids_everything_but_its_own_files_and_frames(serve: Serving) -> None:
+    where = urlsplit(serve.inspector_url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=5)
+    try:
+        connection.request("GET", f"/?token={token_of(serve.inspector_url)}")
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+    policy = answer.getheader("Content-Security-Policy") or ""
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert answer.getheader("X-Frame-Options") == "DENY"
+    assert answer.getheader("Referrer-Policy") == "no-referrer"  # the token is in the URL
