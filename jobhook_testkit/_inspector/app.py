@@ -117,6 +117,8 @@ class Inspector:
         if path == "/api/events":
             start_response("200 OK", [("Content-Type", "text/event-stream"), *_SECURITY_HEADERS])
             return self._stream()
+        if path == "/api/config":  # what the page fills in: where forwards go
+            return _json(start_response, 200, {"replay_to": self.replay_to})
         if path == "/api/deliveries.ndjson":
             return self._download(start_response)
         entry, rest = self._entry(path)

@@ -94,6 +94,8 @@ def test_replay_curl_and_download_from_the_page(
     FakeSender(serve.url, auth=AUTH).deliver(report)
     tab.goto(serve.inspector_url)
     tab.locator("#deliveries tbody tr").first.click()
+    # prefilled with where forwards go (--forward-to)
+    expect(tab.locator("#replay input[name=url]")).to_have_value(serve.live.forwarder.url)
     with serve_recorder(auth=AUTH) as other:
         tab.fill("#replay input[name=url]", other.url + "/again")
         tab.click("#replay button[type=submit]")

@@ -178,6 +178,10 @@ function connect() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("#download").href = api("/api/deliveries.ndjson");
+  fetch(api("/api/config")).then((answer) => answer.json()).then((config) => {
+    const input = $("#replay input[name=url]");
+    if (!input.value) input.value = config.replay_to; // the --forward-to URL, if any
+  });
   $("#filters").addEventListener("change", applyFilters);
   $("#replay").addEventListener("submit", replay);
   $("#curl").addEventListener("click", copyCurl);
