@@ -64,6 +64,7 @@ class Live:
         self.forwarder: Forwarder | None = None
         self.inspector: Inspector | None = None
         self.forward_timeout = args.forward_timeout
+        self.forward_auth: str | None = args.forward_auth
         if args.forward_to is None and args.forward_auth is not None:
             raise UsageError("--forward-auth needs --forward-to URL")
         if args.forward_to is not None:
@@ -119,7 +120,8 @@ class Live:
             from jobhook_testkit._inspector import Inspector
 
             replay_to = self.forwarder.url if self.forwarder is not None else ""
-            inspector = Inspector(timeout=self.forward_timeout, replay_to=replay_to)
+            inspector = Inspector(timeout=self.forward_timeout, replay_to=replay_to,
+                                  auth=self.forward_auth)
             try:
                 url = inspector.start(port=self.ui_port)
             except OSError as exc:

@@ -50,10 +50,16 @@ def _static(name: str) -> bytes:
 
 
 class Inspector:
-    """The store plus its app; :meth:`start` serves it and returns the URL to open."""
+    """The store plus its app; :meth:`start` serves it and returns the URL to open.
 
-    def __init__(self, *, timeout: float = 5.0, replay_to: str = "") -> None:
+    Replays go with the Authorization each delivery came with, or ``auth`` when given.
+    """
+
+    def __init__(
+        self, *, timeout: float = 5.0, replay_to: str = "", auth: str | None = None
+    ) -> None:
         self.store = Store()
+        self._auth = auth  # replays send this instead of the delivery's own (--forward-auth)
         self.token = secrets.token_urlsafe(18)
         self.timeout = timeout
         self.replay_to = replay_to
@@ -168,7 +174,8 @@ class Inspector:
         if entry is None or entry.delivery is None:
             return _json(start_response, 404, {"error": "no such delivery with a body"})
         url = forward_url(url, entry.event.path)
-        result = send_again(url, entry.delivery, entry.auth, timeout=self.timeout)
+        auth = self._auth if self._auth is not None else entry.auth
+        result = send_again(url, entry.delivery, auth, timeout=self.timeout)
         return _json(start_response, 200, result.as_dict())
 
     def _stream(self) -> Iterator[bytes]:

@@ -281,3 +281,17 @@ def test_the_page_forbids_everything_but_its_own_files_and_frames(serve: Serving
     assert "frame-ancestors 'none'" in policy
     assert answer.getheader("X-Frame-Options") == "DENY"
     assert answer.getheader("Referrer-Policy") == "no-referrer"  # the token is in the URL
+
+
+def test_replay_uses_forward_auth_when_given(tmp_path: Path) -> None:
+    with serve_recorder(auth="Bearer local-one") as other, serving(
+        tmp_path, "--ui", "--forward-to", other.url, "--forward-auth", "Bearer local-one"
+    ) as serve:
+        FakeSender(serve.url, auth="Bearer platform-one").deliver()
+        forwarded_all(serve)
+        status, text = request(
+            serve, "POST", "/api/deliveries/1/replay", body=b'{"url": "%s"}' % other.url.encode(),
+            headers={"Content-Type": "application/json",
+                     "X-Jobhook-Token": token_of(serve.inspector_url)}, token=False)
+        assert (status, json.loads(text)["status"]) == (200, 204)
+        assert len(other.deliveries) == 2  # the forward and the replay, both let in
