@@ -87,11 +87,12 @@ class ForwardResult:
                 "elapsed": round(self.elapsed, 6), "reason": self.reason}
 
 
-def check_target(template: str, *, timeout: float) -> None:
-    """Raise ValueError (with a message for a usage error) if ``template`` cannot be sent to."""
+def check_target(template: str, *, timeout: float, auth: str | None = None) -> None:
+    """Raise ValueError (with a message for a usage error) if ``template`` cannot be sent
+    to, or ``auth`` cannot be sent as a header (the message never shows it)."""
     from jobhook_testkit.sender import FakeSender
 
-    FakeSender(forward_url(template, "/"), timeout=timeout)
+    FakeSender(forward_url(template, "/"), timeout=timeout, auth=auth)
 
 
 def send_again(
@@ -162,7 +163,7 @@ class Forwarder:
         durable: bool = True,
         on_done: Callable[[RecordedDelivery, ForwardResult], None] | None = None,
     ) -> None:
-        check_target(url, timeout=timeout)
+        check_target(url, timeout=timeout, auth=auth)
         self.url = url
         self.auth = auth
         self.timeout = timeout

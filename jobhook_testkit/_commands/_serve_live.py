@@ -76,7 +76,8 @@ class Live:
                     record=args.record, durable=not args.no_fsync, on_done=self._forwarded,
                 )
             except ValueError as exc:
-                raise UsageError(f"--forward-to: {exc}") from None
+                which = "--forward-auth" if "Authorization" in str(exc) else "--forward-to"
+                raise UsageError(f"{which}: {exc}") from None
         self.ui_port: int | None = args.ui_port if args.ui_port is not None else (
             0 if args.ui else None)
         self._local = threading.local()

@@ -170,6 +170,8 @@ def test_validate_and_replay_read_the_recording_as_before(
         (["--forward-to", "ftp://x/"], "jobhook serve: --forward-to: target must be an http"),
         (["--forward-to", "http://u:p@x/"], "--forward-to: credentials in the URL"),
         (["--forward-auth", "Bearer x"], "--forward-auth needs --forward-to URL"),
+        (["--forward-to", "http://x/", "--forward-auth", "Bearer s3cret\nX: y"],
+         "--forward-auth: the value of header 'Authorization' contains a line break"),
         (["--forward-to", "http://x/", "--forward-timeout", "0"], "positive number of seconds"),
     ],
 )
@@ -179,7 +181,7 @@ def test_bad_forward_options_exit_2_with_a_reason(
     assert main(["serve", "--port", "0", *options]) == 2
     err = capsys.readouterr().err
     assert message in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "s3cret" not in err
 
 
 def test_past_the_backlog_deliveries_are_recorded_and_marked_not_forwarded(
