@@ -8,6 +8,7 @@ Kept apart from serve.py so the receiver's own loop stays as it was: serve build
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from contextlib import ExitStack
@@ -54,6 +55,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 class UsageError(Exception):
     pass
+
+
+def _points_at_self(template: str, port: int) -> bool:
+    """Whether the forward URL names this machine on ``port`` (a loop)."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from jobhook_testkit._forward import forward_url
+
+    parts = urlsplit(forward_url(template, "/"))
+    default = 443 if parts.scheme == "https" else 80
+    if (parts.port or default) != port or parts.hostname is None:
+        return False
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    local = {"0.0.0.0", "::"}
+    with contextlib.suppress(OSError):
+        local |= {str(info[4][0]) for info in socket.getaddrinfo(
+            socket.gethostname(), None, type=socket.SOCK_STREAM)}
+    return any(ipaddress.ip_address(str(info[4][0])).is_loopback or str(info[4][0]) in local
+               for info in found)
 
 
 class Live:
@@ -105,9 +130,15 @@ class Live:
         if self.inspector is not None:
             self.inspector.forwarded(delivery, result)
 
-    def start(self, stack: ExitStack) -> None:
+    def start(self, stack: ExitStack, port: int | None = None) -> None:
         """Start forwarding and the inspector (whose URL is printed); UsageError if its
-        port cannot be listened on."""
+        port cannot be listened on, or if forwards would come back to this serve (on
+        ``port``) and be forwarded again, for ever."""
+        if self.forwarder is not None and port is not None and _points_at_self(
+            self.forwarder.url, port
+        ):
+            raise UsageError(f"--forward-to {self.forwarder.url} is this serve itself "
+                             f"(port {port}): each forward would be forwarded again")
         if self.forwarder is not None:
             try:
                 self.forwarder.start()

@@ -352,7 +352,7 @@ def run(args: argparse.Namespace) -> int:
                 file=err,
             )
         try:
-            live.start(stack)
+            live.start(stack, server.port)
         except _serve_live.UsageError as exc:
             print(f"jobhook serve: {exc}", file=err)
             return EXIT_USAGE

@@ -204,3 +204,13 @@ def test_past_the_backlog_deliveries_are_recorded_and_marked_not_forwarded(
     assert {line["reason"] for line in lines if line["outcome"] == "not_forwarded"} == {
         "too many waiting"}
     assert "-> forwarded: not forwarded (too many waiting)" in serve.out.getvalue()
+
+
+def test_forwarding_to_itself_is_refused_at_start(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:  # a port free now, for serve to listen on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main(["serve", "--port", str(port), "--forward-to", f"http://localhost:{port}/x"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--forward-to http://localhost:{port}/x is this serve itself (port {port})" in err
