@@ -153,3 +153,23 @@ def test_without_the_token_the_page_shows_nothing(
     assert answer is not None and answer.status == 403
     assert "open the URL jobhook serve printed" in tab.content()
     problems.clear()  # the browser logs the 403 itself
+
+
+def test_malformed_and_refused_deliveries_explain_themselves(
+    page: tuple[Page, list[str]], serve: Serving
+) -> None:
+    tab, _ = page
+    FakeSender(serve.url, auth=AUTH).deliver(body=b'{"id": "A1", "status": ')
+    FakeSender(serve.url, auth="Bearer wrong-s3cret").deliver()
+    tab.goto(serve.inspector_url)
+    tab.locator("tr[data-verdict=malformed]").click()
+    expect(tab.locator("#detail-title")).to_have_text("#1 POST /: malformed")
+    assert tab.inner_text("#body") == '{"id": "A1", "status": '
+    assert "malformed JSON at line 1" in tab.inner_text("#detail-meta")
+    assert tab.is_visible("#replay")
+    tab.locator("tr[data-verdict=refused]").click()
+    expect(tab.locator("#detail-title")).to_have_text("#2 POST /: refused")
+    assert "Authorization does not match" in tab.inner_text("#detail-meta")
+    assert tab.is_hidden("#replay")  # nothing to send again
+    assert "Authorization\nBearer [redacted]" in tab.inner_text("#headers")
+    assert "s3cret" not in tab.content()
