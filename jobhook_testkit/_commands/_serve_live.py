@@ -57,6 +57,20 @@ class UsageError(Exception):
     pass
 
 
+def _is_file(path: str | None) -> bool:
+    """Whether ``path`` is (or will be) a regular file: a recording to a pipe or a device
+    (``/dev/stdout``) gets no companion file of forward outcomes."""
+    import os
+    import stat
+
+    if path is None:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # not there yet: serve creates it
+
+
 def _points_at_self(template: str, port: int) -> bool:
     """Whether the forward URL names this machine on ``port`` (a loop)."""
     import ipaddress
@@ -98,7 +112,8 @@ class Live:
             try:
                 self.forwarder = Forwarder(
                     args.forward_to, auth=args.forward_auth, timeout=args.forward_timeout,
-                    record=args.record, durable=not args.no_fsync, on_done=self._forwarded,
+                    record=args.record if _is_file(args.record) else None,
+                    durable=not args.no_fsync, on_done=self._forwarded,
                 )
             except ValueError as exc:
                 which = "--forward-auth" if "Authorization" in str(exc) else "--forward-to"

@@ -15,7 +15,7 @@ from _serve_harness import serving
 
 from jobhook_testkit import FakeSender, JobReportFactory
 from jobhook_testkit._forward import forward_url
-from jobhook_testkit.cli import main
+from jobhook_testkit.cli import build_parser, main
 from jobhook_testkit.recorder import LiveRecorder, serve_recorder
 
 AUTH = "Bearer fw-s3cret-value"
@@ -214,3 +214,19 @@ def test_forwarding_to_itself_is_refused_at_start(capsys: pytest.CaptureFixture[
     assert code == 2
     err = capsys.readouterr().err
     assert f"--forward-to http://localhost:{port}/x is this serve itself (port {port})" in err
+
+
+def test_a_recording_to_a_device_gets_no_companion_file(
+    tmp_path: Path, local: LiveRecorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jobhook_testkit._commands._serve_live import Live
+
+    args = build_parser().parse_args(["serve", "--record", "/dev/null", "--forward-to", local.url])
+    live = Live(args, console=None)  # type: ignore[arg-type]
+    assert live.forwarder is not None
+    assert live.forwarder.companion is None
+    args = build_parser().parse_args(
+        ["serve", "--record", str(tmp_path / "new.ndjson"), "--forward-to", local.url])
+    forwarder = Live(args, console=None).forwarder  # type: ignore[arg-type]
+    assert forwarder is not None
+    assert forwarder.companion == f"{tmp_path / 'new.ndjson'}.forwards"
