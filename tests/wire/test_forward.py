@@ -106,14 +106,28 @@ def test_a_local_receiver_that_is_down_costs_nothing(tmp_path: Path) -> None:
 def test_a_slow_local_receiver_never_holds_the_senders_answer_back(
     tmp_path: Path, local: LiveRecorder
 ) -> None:
-    local.respond_with(delay=3.0)
-    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "0.3") as serve:
-        # the platform gives up after 1 s: it must have its answer long before the forward's
-        delivered = FakeSender(serve.url, timeout=1.0).deliver()
+    local.respond_with(delay=60.0)
+    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "30") as serve:
+        # Were the forward part of answering, the platform would get nothing before the
+        # local receiver answers, and that waits for end_delays(), after deliver() returns.
+        delivered = FakeSender(serve.url, timeout=3.0).deliver()
         local.wait_for(1)
+        local.receiver.end_delays()
     assert delivered.status_code == 204, delivered.reason
     (line,) = serve.companion()
+    assert (line["outcome"], line["status"]) == ("acknowledged", 204)
+
+
+def test_a_local_receiver_slower_than_the_forward_timeout_is_recorded_as_timed_out(
+    tmp_path: Path, local: LiveRecorder
+) -> None:
+    local.respond_with(delay=3.0)
+    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "0.2") as serve:
+        assert FakeSender(serve.url).deliver().status_code == 204
+    local.receiver.end_delays()
+    (line,) = serve.companion()
     assert (line["outcome"], line["status"]) == ("timed_out", None)
+    assert "-> forwarded: timed out after 0.2" in serve.out.getvalue()
 
 
 def test_a_crashing_local_receiver_is_recorded_as_rejected(
@@ -139,18 +153,27 @@ def test_forwards_keep_the_arrival_order(tmp_path: Path, local: LiveRecorder) ->
 
 
 def test_a_stop_marks_what_was_not_forwarded_yet(tmp_path: Path, local: LiveRecorder) -> None:
-    local.respond_with(delay=10.0)
-    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "0.5",
-                 drain=0.0) as serve:
+    import threading
+
+    from _serve_harness import wait_until
+
+    local.respond_with(delay=60.0)
+    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "30") as serve:
+        forwarder = serve.live.forwarder
+        assert forwarder is not None
         sender = FakeSender(serve.url)
         for _ in range(3):
             assert sender.deliver().status_code == 204
-        local.wait_for(1)
-    local.receiver.end_delays()
+        local.wait_for(1)  # the first forward is held by the local receiver
+        stopping = threading.Thread(target=forwarder.stop, args=(0.0,))
+        stopping.start()  # as a second Ctrl-C does: no time for what is queued
+        wait_until(lambda: forwarder.waiting == 1, "the queue to be given up")
+        local.receiver.end_delays()  # the forward in progress still ends by itself
+        stopping.join(10)
     outcomes = [line["outcome"] for line in serve.companion()]
-    assert outcomes == ["timed_out", "not_forwarded", "not_forwarded"]
-    assert serve.live.forwarder is not None
-    assert serve.live.forwarder.counts == {"timed_out": 1, "not_forwarded": 2}
+    assert outcomes == ["acknowledged", "not_forwarded", "not_forwarded"]
+    assert forwarder.counts == {"acknowledged": 1, "not_forwarded": 2}
+    assert serve.out.getvalue().count("-> forwarded: not forwarded (jobhook serve stopped") == 2
 
 
 def test_validate_and_replay_read_the_recording_as_before(
@@ -190,30 +213,21 @@ def test_past_the_backlog_deliveries_are_recorded_and_marked_not_forwarded(
     from jobhook_testkit._forward import Forwarder
 
     monkeypatch.setattr(Forwarder, "BACKLOG", 1)
-    local.respond_with(delay=10.0)
-    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "0.5") as serve:
+    local.respond_with(delay=60.0)
+    with serving(tmp_path, "--forward-to", local.url, "--forward-timeout", "30") as serve:
         sender = FakeSender(serve.url)
         first = sender.deliver()
-        local.wait_for(1)  # the first is being forwarded: the queue is empty again
+        local.wait_for(1)  # the first is being forwarded (held): the queue is empty again
         rest = [sender.deliver() for _ in range(3)]  # one waits, two find the queue full
-    local.receiver.end_delays()
+        local.receiver.end_delays()
     assert [d.status_code for d in [first, *rest]] == [204] * 4
     assert len(serve.recorded()) == 4
     lines = serve.companion()
-    assert [line["outcome"] for line in lines].count("not_forwarded") == 2
+    assert [line["outcome"] for line in lines] == [
+        "not_forwarded", "not_forwarded", "acknowledged", "acknowledged"]
     assert {line["reason"] for line in lines if line["outcome"] == "not_forwarded"} == {
         "too many waiting"}
     assert "-> forwarded: not forwarded (too many waiting)" in serve.out.getvalue()
-
-
-def test_forwarding_to_itself_is_refused_at_start(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as probe:  # a port free now, for serve to listen on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code = main(["serve", "--port", str(port), "--forward-to", f"http://localhost:{port}/x"])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert f"--forward-to http://localhost:{port}/x is this serve itself (port {port})" in err
 
 
 def test_a_recording_to_a_device_gets_no_companion_file(

@@ -65,26 +65,40 @@ def invalid_report() -> dict[str, Any]:
     return {**JobReportFactory(seed=1).build(), "total_failed": -1, "shiny_new": True}
 
 
-def read_events(serve: Serving, count: int) -> list[tuple[str, Any]]:
-    """The first ``count`` events of a fresh stream (each kept delivery comes first)."""
-    where = urlsplit(serve.inspector_url)
-    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=5)
-    try:
-        connection.request("GET", f"/api/events?token={token_of(serve.inspector_url)}")
-        answer = connection.getresponse()
-        assert answer.status == 200
-        assert answer.getheader("Content-Type") == "text/event-stream"
+class Stream:
+    """An open event stream; :meth:`next` reads the events that came since."""
+
+    def __init__(self, serve: Serving) -> None:
+        where = urlsplit(serve.inspector_url)
+        self.connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+        self.connection.request("GET", f"/api/events?token={token_of(serve.inspector_url)}")
+        self.answer = self.connection.getresponse()
+        assert self.answer.status == 200
+        assert self.answer.getheader("Content-Type") == "text/event-stream"
+        assert self.answer.readline() == b"retry: 1000\n"  # it is listening from here on
+
+    def next(self, count: int) -> list[tuple[str, Any]]:
         events: list[tuple[str, Any]] = []
         kind = ""
         while len(events) < count:
-            line = answer.fp.readline().decode().rstrip("\n")
+            line = self.answer.readline().decode().rstrip("\n")
             if line.startswith("event: "):
                 kind = line.removeprefix("event: ")
             elif line.startswith("data: "):
                 events.append((kind, json.loads(line.removeprefix("data: "))))
         return events
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def read_events(serve: Serving, count: int) -> list[tuple[str, Any]]:
+    """The first ``count`` events of a fresh stream (each kept delivery comes first)."""
+    stream = Stream(serve)
+    try:
+        return stream.next(count)
     finally:
-        connection.close()
+        stream.close()
 
 
 def test_each_delivery_is_streamed_with_its_verdict_and_forward_outcome(
@@ -106,17 +120,16 @@ def test_each_delivery_is_streamed_with_its_verdict_and_forward_outcome(
 
 
 def test_a_stream_gets_deliveries_as_they_arrive(serve: Serving) -> None:
-    import threading
-
-    got: list[list[tuple[str, Any]]] = []
-    reader = threading.Thread(target=lambda: got.append(read_events(serve, 2)))
-    reader.start()
-    sender = FakeSender(serve.url, auth=AUTH)
-    sender.deliver()
-    reader.join(10)
-    (events,) = got
+    stream = Stream(serve)
+    try:
+        FakeSender(serve.url, auth=AUTH).deliver()
+        events = stream.next(2)
+    finally:
+        stream.close()
     assert [kind for kind, _ in events] == ["delivery", "forward"]
+    assert events[0][1]["forward"] is None  # sent at once, before the forward's answer
     assert events[1][1]["number"] == 1
+    assert events[1][1]["outcome"] == "acknowledged"
 
 
 def test_the_detail_marks_each_violation_at_its_field_and_hides_the_credential(
