@@ -244,3 +244,13 @@ def test_a_recording_to_a_device_gets_no_companion_file(
     forwarder = Live(args, console=None).forwarder  # type: ignore[arg-type]
     assert forwarder is not None
     assert forwarder.companion == f"{tmp_path / 'new.ndjson'}.forwards"
+
+
+def test_forwarding_to_itself_is_refused_at_start(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:  # a port free now, for serve to listen on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main(["serve", "--port", str(port), "--forward-to", f"http://localhost:{port}/x"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--forward-to http://localhost:{port}/x is this serve itself (port {port})" in err
