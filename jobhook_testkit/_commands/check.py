@@ -11,7 +11,7 @@ from jobhook_testkit._commands import _headers, _options
 
 HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
 
-_FORMATS = ("text", "json", "junit")
+_FORMATS = ("text", "json", "junit", "html")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format", choices=_FORMATS, default="text",
-        help="text: a table (default); json: for machines; junit: XML that CI systems show",
+        help="text: a table (default); json: for machines; junit: XML that CI systems show; "
+        "html: one self-contained page to attach to a CI run (use with -o)",
     )
     _options.add_seed(
         parser, "seed for the reports (default: random, printed; ids are fresh each run)"
@@ -158,7 +159,12 @@ def run(args: argparse.Namespace) -> int:
             return _usage(f"{exc} (is it running? nothing was checked)")
         except (ValueError, TypeError, OSError) as exc:
             return _usage(scrub_secrets(str(exc), args.auth, headers))
-    text = render(report, args.format)
+    if args.format == "html":
+        from jobhook_testkit._report_html import render_html, replay_command
+
+        text = render_html(report, replay=replay_command(args))
+    else:
+        text = render(report, args.format)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as handle:
