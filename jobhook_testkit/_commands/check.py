@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from jobhook_testkit._commands import _options
 
-HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
+HELP = "run the conformance suite against a receiver: a URL, or a WSGI or ASGI app (--app)"
 
 _FORMATS = ("text", "json", "junit")
 
@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--app", metavar="MODULE:ATTR",
-        help="a WSGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
+        help="a WSGI or ASGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
         "port, e.g. examples/flask_receiver/app.py:create_app or mypkg.web:create_app",
     )
     parser.add_argument(
@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         return _list_checks(out)
     if (args.url is None) == (args.app is None):
         return _usage("give the receiver's URL or --app MODULE:ATTR (exactly one)")
+    from jobhook_testkit._app_loader import LifespanError
     from jobhook_testkit._report_render import render
     from jobhook_testkit.contract import ReceiverUnreachableError, check_receiver, select_checks
 
@@ -133,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
             )
         except ReceiverUnreachableError as exc:
             return _usage(f"{exc} (is it running? nothing was checked)")
-        except (ValueError, TypeError, OSError) as exc:
+        except (ValueError, TypeError, OSError, ImportError, LifespanError) as exc:
+            # (an ASGI app: ImportError without uvicorn, LifespanError if it cannot start)
             from jobhook_testkit._redact import scrub
 
             return _usage(scrub(str(exc), args.auth))
