@@ -114,8 +114,14 @@ def _is_asgi(obj: Any) -> bool:
 
 def _is_asgi2(obj: Any) -> bool:
     """An ASGI 2 "double callable": ``app(scope)`` gives ``await instance(receive, send)``."""
-    if inspect.isclass(obj):
-        return inspect.iscoroutinefunction(inspect.getattr_static(obj, "__call__", None))
+    if inspect.isclass(obj):  # instances are called (receive, send), not (scope, ...)
+        call = inspect.getattr_static(obj, "__call__", None)
+        if not inspect.iscoroutinefunction(call):
+            return False
+        try:
+            return len(inspect.signature(call).parameters) == 3  # self, receive, send
+        except (TypeError, ValueError):
+            return False
     if not inspect.isfunction(obj):
         return False
     names = list(inspect.signature(obj).parameters)

@@ -138,7 +138,8 @@ class Lifespan:
         except TimeoutError:
             raise LifespanError(
                 f"the app's lifespan {event.rpartition('.')[2]} did not finish within "
-                f"{timeout:g} s"
+                f"{timeout:g} s (an app without lifespan support should raise, or return, "
+                "when scope['type'] is 'lifespan')"
             ) from None
 
     async def startup(self, timeout: float = STARTUP_TIMEOUT) -> None:
