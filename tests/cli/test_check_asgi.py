@@ -196,3 +196,15 @@ def test_the_fastapi_example_through_a_real_process() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  survives-hang-up" in result.stdout
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("entry", ["wsgi", "asgi"])
+def test_the_django_example_passes_as_wsgi_and_as_asgi(
+    capsys: pytest.CaptureFixture[str], entry: str
+) -> None:
+    code, report = _check(capsys, f"examples/django_receiver/{entry}.py:application")
+    assert code == 0, report
+    assert _failed(report) == set()
+    assert [r["name"] for r in report["checks"] if r["status"] == "skip"] == [
+        "processes-redelivery-once"  # no probe from a terminal
+    ]
