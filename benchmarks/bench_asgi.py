@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 from asgi_receiver.app import HOOK_PATH, create_app
+from bench_sender import best_of, rate  # the same measuring as the WSGI benchmark
 
 from jobhook_testkit import FakeSender, load_schema, serve_asgi
 from jobhook_testkit.sender import encode_report
@@ -43,20 +43,6 @@ AUTH = "Bearer s3cret"
 REPORT: dict[str, Any] = load_schema()["examples"][0]
 BODY = encode_report(REPORT)
 HEADERS = {"Authorization": AUTH, "Content-Type": "application/json"}
-
-
-def rate(count: int, loop: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    loop()
-    return count / (time.perf_counter() - started)
-
-
-def best_of(rounds: int, contenders: dict[str, Callable[[], float]]) -> dict[str, float]:
-    best = dict.fromkeys(contenders, 0.0)
-    for _ in range(rounds):
-        for name, measure in contenders.items():  # interleaved: drift hits all alike
-            best[name] = max(best[name], measure())
-    return best
 
 
 def in_process(count: int, rounds: int) -> dict[str, float]:
