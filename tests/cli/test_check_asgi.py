@@ -208,3 +208,16 @@ def test_the_django_example_passes_as_wsgi_and_as_asgi(
     assert [r["name"] for r in report["checks"] if r["status"] == "skip"] == [
         "processes-redelivery-once"  # no probe from a terminal
     ]
+
+
+def test_without_uvicorn_an_asgi_app_is_a_usage_error_saying_what_to_install(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    code = main(["check", "--app", "examples/asgi_receiver/app.py:create_app"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        "jobhook check: serving an ASGI app needs uvicorn: pip install "
+        "'jobhook-testkit[asgi]' (or uvicorn)"
+    ]
