@@ -137,7 +137,7 @@ class AsgiTransport:
         self._lock = threading.Lock()
         self._loop: LoopThread | None = None
         self._lifespan: Lifespan | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], _Call] = {}
         self._closed = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
@@ -178,8 +178,11 @@ class AsgiTransport:
 
     def _spawn(self, call: _Call) -> None:
         task = asyncio.get_running_loop().create_task(self._serve(call))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = call
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
 
     async def _serve(self, call: _Call) -> None:
         call.started = True
@@ -241,10 +244,14 @@ class AsgiTransport:
             loop.stop(_CLOSE_WAIT)
 
 
-async def _shut_down(lifespan: Lifespan, tasks: set[asyncio.Task[None]]) -> None:
-    """What a server does at shutdown: requests still running are cancelled, then the
+async def _shut_down(lifespan: Lifespan, tasks: dict[asyncio.Task[None], _Call]) -> None:
+    """What a server does at shutdown: requests that answered get a moment to finish
+    (closing their files...), those still owing an answer are cancelled; then the
     lifespan shutdown runs."""
-    pending = [task for task in tasks if not task.done()]
+    answered = [task for task, call in tasks.items() if call.response_complete]
+    if answered:
+        await asyncio.wait(answered, timeout=_CLOSE_WAIT)
+    pending = [task for task in list(tasks) if not task.done()]
     for task in pending:
         task.cancel()
     if pending:
@@ -252,7 +259,9 @@ async def _shut_down(lifespan: Lifespan, tasks: set[asyncio.Task[None]]) -> None
     await lifespan.shutdown()
 
 
-def _abandon(loop: LoopThread, lifespan: Lifespan, tasks: set[asyncio.Task[None]]) -> None:
+def _abandon(
+    loop: LoopThread, lifespan: Lifespan, tasks: dict[asyncio.Task[None], _Call]
+) -> None:
     """A sender collected unclosed: shut its app down in the background, without waiting."""
 
     async def shut_down_and_stop() -> None:

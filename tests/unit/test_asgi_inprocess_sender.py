@@ -420,3 +420,18 @@ def test_a_sender_dropped_unclosed_still_shuts_its_app_down() -> None:
     while app.events[-1] != "shutdown" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert app.events[-1] == "shutdown"
+
+
+def test_close_lets_a_request_that_answered_finish_its_cleanup() -> None:
+    cleaned = threading.Event()
+
+    @http_only
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await read_body(receive)
+        await answer(send, 204)
+        await asyncio.sleep(0.05)  # after the answer: Django closes its body file here
+        cleaned.set()
+
+    with FakeSender(app) as sender:
+        assert sender.deliver(REPORT).acknowledged
+    assert cleaned.is_set()
