@@ -66,7 +66,9 @@ if TYPE_CHECKING:
         SenderFactory,
     )
     from jobhook_testkit.server import (
+        LifespanError,
         LiveServer,
+        serve_asgi,
         serve_wsgi,
     )
 
@@ -86,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "FakeSender": "sender",
     "JobReportFactory": "factory",
     "JobReportProvider": "factory",
+    "LifespanError": "server",
     "LiveRecorder": "recorder",
     "LiveServer": "server",
     "Outcome": "delivery",
@@ -110,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "edge_case_names": "factory",
     "edge_cases": "factory",
     "load_schema": "schema",
+    "serve_asgi": "server",
     "serve_recorder": "recorder",
     "serve_wsgi": "server",
     "unknown_fields": "schema",
@@ -129,6 +133,7 @@ __all__ = [
     "FakeSender",
     "JobReportFactory",
     "JobReportProvider",
+    "LifespanError",
     "LiveRecorder",
     "LiveServer",
     "Outcome",
@@ -153,6 +158,7 @@ __all__ = [
     "edge_case_names",
     "edge_cases",
     "load_schema",
+    "serve_asgi",
     "serve_recorder",
     "serve_wsgi",
     "unknown_fields",

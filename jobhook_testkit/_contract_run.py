@@ -130,18 +130,11 @@ def run_suite(
         if isinstance(target, str):
             url = join_url(target, path)
         else:
-            from jobhook_testkit._app_loader import _is_asgi
-            from jobhook_testkit.server import LiveServer
+            from jobhook_testkit._app_loader import start_server
 
-            if _is_asgi(target) or not callable(target):
-                raise TypeError(
-                    f"target must be a URL or a WSGI application, got "
-                    f"{'an ASGI app' if callable(target) else type(target).__name__}: serve "
-                    "an ASGI app with an ASGI server (uvicorn...) and pass its URL"
-                )
             # Not serve_wsgi(): errors the app raises are results (5xx answers) here, not
             # exceptions to re-raise at the end.
-            server = LiveServer(target).start()
+            server = start_server(target)  # WSGI, ASGI or a factory; TypeError otherwise
             stack.callback(server.stop)
             app_errors = server.errors
             url = join_url(server.url, path)

@@ -70,9 +70,10 @@ def check_receiver(
 ) -> ContractReport:
     """Run the conformance suite against a receiver and return the report.
 
-    ``target`` is a URL (``path`` is appended when not ``/``) or a WSGI application,
-    which is served on an ephemeral 127.0.0.1 port for the run (the hang-up and
-    concurrency checks need a real socket). ``probe(report)`` returns how many times the
+    ``target`` is a URL (``path`` is appended when not ``/``) or a WSGI or ASGI
+    application (or a zero-argument factory of one), which is served on an ephemeral
+    127.0.0.1 port for the run, ASGI apps under uvicorn with their lifespan (the hang-up
+    and concurrency checks need a real socket). ``probe(report)`` returns how many times the
     receiver processed a report, or None when unknown; it enables the side-effect check.
     ``probe_url`` does the same over HTTP: a URL template whose ``{id}`` is the report id,
     relative to the receiver's origin when it starts with ``/``, asked with a GET that

@@ -3,7 +3,7 @@
     from jobhook_testkit import ReceiverContract
 
     class TestJobHook(ReceiverContract):
-        app = create_app()              # a WSGI app (or zero-argument factory), or:
+        app = create_app()              # a WSGI or ASGI app (or zero-argument factory), or:
         # url = "http://127.0.0.1:8000" # a receiver that is already running
         path = "/hooks/jobs"
         auth = "Bearer s3cret"
@@ -127,7 +127,7 @@ def _config_problem(cls: type) -> str | None:
     app, url = _static(cls, "app"), _static(cls, "url")
     if app is None and url is None:
         return (
-            f"{cls.__name__} sets neither 'app' nor 'url': set app = <your WSGI app or a "
+            f"{cls.__name__} sets neither 'app' nor 'url': set app = <your WSGI or ASGI app or a "
             "zero-argument factory> or url = 'http://host:port' of a running receiver"
         )
     if app is not None and url is not None:
@@ -190,16 +190,13 @@ def _sender_problem(cls: type) -> str | None:
 
 
 def _app_problem(app: Any) -> str | None:
-    """Why ``app`` cannot be served as a WSGI application, or None."""
-    from jobhook_testkit._app_loader import _is_asgi
+    """Why ``app`` cannot be served as a WSGI or ASGI application, or None."""
+    from jobhook_testkit._app_loader import app_kind
 
-    if _is_asgi(app):
-        return (
-            "is an ASGI app; ReceiverContract serves WSGI apps. Run it under an ASGI "
-            "server (e.g. uvicorn) and set url = 'http://127.0.0.1:PORT' instead"
-        )
-    if not callable(app):
-        return f"is a {type(app).__name__}, not a WSGI application or a factory of one"
+    try:
+        app_kind(app)
+    except TypeError as exc:
+        return str(exc)
     return None
 
 
@@ -249,7 +246,7 @@ def _is_check_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
 class ReceiverContract:
     """Base class: subclass it (name starting with ``Test``) to get one test per check.
 
-    Class attributes: ``app`` (a WSGI app or zero-argument factory, served on an
+    Class attributes: ``app`` (a WSGI or ASGI app or zero-argument factory, served on an
     ephemeral 127.0.0.1 port for the class) or ``url`` (a running receiver); ``path``
     (appended to either; default ``/``); ``auth`` (the Authorization value the platform
     sends; enables the refusal checks); ``timeout`` (seconds; default ini
@@ -404,12 +401,17 @@ def _make_target(cls: type, config: pytest.Config, holder: pytest.Item | pytest.
         target = _Target(join_url(_static(cls, "url"), path), seed, timeout)
         _first_delivery(cls, target)
         return target
-    from jobhook_testkit.server import LiveServer
+    from jobhook_testkit._app_loader import LifespanError, start_server
 
     app, problem = _make_app(cls)
-    if problem is not None:  # reported once, by the first test, instead of erroring all
+    server = None
+    if problem is None:
+        try:
+            server = start_server(app)  # WSGI under Werkzeug, ASGI under uvicorn
+        except (LifespanError, ImportError, OSError) as exc:  # ImportError: no uvicorn
+            problem = f"{cls.__name__}.app could not be served: {exc}"
+    if server is None:  # reported once, by the first test, instead of erroring all
         return _Target("", seed, timeout, app_problem=problem)
-    server = LiveServer(app).start()
     holder.addfinalizer(server.stop)
     target = _Target(join_url(server.url, path), seed, timeout, app_errors=server.errors)
     _first_delivery(cls, target)
@@ -445,6 +447,6 @@ def _unreachable_message(cls: type, target: _Target) -> str:
         return f"{target.error}\n  The other checks of {cls.__name__} are skipped."
     return (
         f"{target.error}\n  Nothing was checked: start the receiver at "
-        f"{target.url}, or set app = <WSGI app> to serve it from the test. "
+        f"{target.url}, or set app = <WSGI or ASGI app> to serve it from the test. "
         f"The other checks of {cls.__name__} are skipped."
     )

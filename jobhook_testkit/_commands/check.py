@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from jobhook_testkit._commands import _headers, _options
 
-HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
+HELP = "run the conformance suite against a receiver: a URL, or a WSGI or ASGI app (--app)"
 
 _FORMATS = ("text", "json", "junit", "html")
 
@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--app", metavar="MODULE:ATTR",
-        help="a WSGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
+        help="a WSGI or ASGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
         "port, e.g. examples/flask_receiver/app.py:create_app or mypkg.web:create_app",
     )
     parser.add_argument(
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         return _list_checks(out)
     if (args.url is None) == (args.app is None):
         return _usage("give the receiver's URL or --app MODULE:ATTR (exactly one)")
+    from jobhook_testkit._app_loader import LifespanError
     from jobhook_testkit._check_context import scrub_secrets
     from jobhook_testkit._contract_run import run_suite
     from jobhook_testkit._registry import select_checks
@@ -157,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
             return _usage(str(exc))
         except ReceiverUnreachableError as exc:
             return _usage(f"{exc} (is it running? nothing was checked)")
-        except (ValueError, TypeError, OSError) as exc:
+        except (ValueError, TypeError, OSError, ImportError, LifespanError) as exc:
+            # (an ASGI app: ImportError without uvicorn, LifespanError if it cannot start)
             return _usage(scrub_secrets(str(exc), args.auth, headers))
     if args.format == "html":
         from jobhook_testkit._report_html import render_html, replay_command

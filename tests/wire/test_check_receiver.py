@@ -449,16 +449,22 @@ def test_the_timing_check_reads_well_for_an_answer_that_never_came() -> None:
 def test_a_target_that_is_neither_a_url_nor_a_wsgi_app_is_a_type_error(
     target: Any, message: str
 ) -> None:
-    with pytest.raises(TypeError, match=f"target must be a URL or a WSGI application, {message}"):
+    with pytest.raises(
+        TypeError, match=rf"target must be a URL or a WSGI or ASGI application .*, {message}"
+    ):
         check_receiver(target, only=["acknowledges-success-report"])
 
 
-def test_an_asgi_app_is_a_type_error_saying_to_serve_it() -> None:
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
-        pass
+def test_an_asgi2_app_is_a_type_error_saying_how_to_wrap_it() -> None:
+    class Asgi2:  # the double-callable form: Asgi2(scope), then await instance(receive, send)
+        def __init__(self, scope: Any) -> None:  # pragma: no cover
+            self.scope = scope
 
-    with pytest.raises(TypeError, match="got an ASGI app: serve an ASGI app with an ASGI server"):
-        check_receiver(asgi, only=["acknowledges-success-report"])
+        async def __call__(self, receive: Any, send: Any) -> None:  # pragma: no cover
+            pass
+
+    with pytest.raises(TypeError, match=r"ASGI 2 \(double-callable\).*guarantee_single_callable"):
+        check_receiver(Asgi2, only=["acknowledges-success-report"])
 
 
 def test_a_receiver_answering_one_request_at_a_time_fails_only_the_concurrency_check() -> None:
