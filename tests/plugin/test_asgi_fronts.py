@@ -138,7 +138,7 @@ def test_check_receiver_and_assert_conforms_take_the_app_and_its_factory(
     pytester.makepyfile(test_hook='''
         import pytest
         from jobhook_testkit import assert_conforms, check_receiver
-        from jobhook_testkit.assertions import ContractFailedError
+        from jobhook_testkit import EndpointNotFoundError
         from receiver import create_app
 
         def test_check_receiver_with_the_app():
