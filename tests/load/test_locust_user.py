@@ -1,0 +1,177 @@
+"""The Locust user (examples/load/locustfile.py), run by Locust itself in subprocesses.
+
+Importing Locust monkey-patches the standard library with gevent, so this process never
+imports it: every run is ``python -m locust`` against a recording receiver served here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobhook_testkit.recorder import LiveRecorder, serve_recorder
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUSTFILE = ROOT / "examples" / "load" / "locustfile.py"
+SECRET = "s3cret-l0ad"
+AUTH = f"Bearer {SECRET}"
+NAMES = {f"{t} {s}" for t in ("export", "import") for s in ("SUCCESS", "FAILURE")}
+
+
+def locust_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
+
+
+def swarm(recorder: LiveRecorder, *extra: str, users: int = 2, seconds: int = 2) -> list[str]:
+    """Headless options for a short run against ``recorder``; stats as JSON on stdout."""
+    return [
+        "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
+        "--stop-timeout", "5",  # deliveries in flight at the end finish and are counted
+        "--host", recorder.url, "--jobhook-path", "/hooks/jobs", "--jobhook-auth", AUTH,
+        "--json", *extra,
+    ]
+
+
+def run(command: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=env,
+        cwd=ROOT,
+    )
+
+
+def stats(stdout: str) -> dict[str, dict[str, Any]]:
+    """Locust's --json stats by request name (the JSON list is the last thing printed)."""
+    entries = json.loads(stdout[stdout.index("["):])
+    return {e["name"]: e for e in entries if e["method"] == "POST"}
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        assert SECRET not in text
+
+
+def test_fast_receiver_every_delivery_counted_none_lost() -> None:
+    with serve_recorder(auth=AUTH) as recorder:
+        result = run(locust_command(*swarm(recorder)))
+        recorded = recorder.deliveries
+    assert result.returncode == 0, result.stderr[-3000:]
+    by_name = stats(result.stdout)
+    counted = sum(e["num_requests"] for e in by_name.values())
+    assert counted == len(recorded) > 20
+    assert sum(e["num_failures"] for e in by_name.values()) == 0
+    # Realistic traffic: named by type and status, a mix of both, every report valid.
+    assert set(by_name) <= NAMES
+    kinds = Counter(f"{d.report['type']} {d.report['status']}" for d in recorded if d.report)
+    assert {name: e["num_requests"] for name, e in by_name.items()} == dict(kinds)
+    assert len({n.split()[0] for n in kinds}) == 2 and len({n.split()[1] for n in kinds}) == 2
+    assert all(d.valid and d.path == "/hooks/jobs" for d in recorded)
+    assert all(d.headers["Authorization"] == "Bearer [redacted]" for d in recorded)
+    assert recorder.refused == 0  # the Authorization was the one configured
+    ids = [d.report["id"] for d in recorded if d.report]
+    assert len(set(ids)) == len(ids)
+    assert f"jobhook: {counted} job reports delivered, 0 lost (0.0%)" in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_slow_receiver_timeouts_are_lost_notifications() -> None:
+    with serve_recorder(auth=AUTH, delay=1.0) as recorder:
+        result = run(locust_command(*swarm(recorder, "--jobhook-timeout", "0.3")))
+        received = len(recorder.deliveries)
+        recorder.receiver.end_delays()
+    assert result.returncode == 1, result.stderr[-3000:]  # Locust's exit code on failures
+    by_name = stats(result.stdout)
+    counted = sum(e["num_requests"] for e in by_name.values())
+    failed = sum(e["num_failures"] for e in by_name.values())
+    assert counted == failed == received >= 4  # 2 users, one delivery per 0.3 s each
+    assert all(e["max_response_time"] < 300 + 200 for e in by_name.values())  # hard deadline
+    assert (
+        f"jobhook: {counted} job reports delivered, {counted} lost (100.0%): "
+        f"{counted} no 2xx within the 0.3 s timeout"
+    ) in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_rejected_and_unauthorized_deliveries_are_lost_too() -> None:
+    with serve_recorder(auth="Bearer another") as recorder:
+        result = run(locust_command(*swarm(recorder, users=1, seconds=1)))
+    assert result.returncode == 1
+    by_name = stats(result.stdout)
+    counted = sum(e["num_requests"] for e in by_name.values())
+    assert counted == sum(e["num_failures"] for e in by_name.values()) == recorder.refused > 0
+    assert f"{counted} answered 401, not 2xx" in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_distributed_master_and_worker_on_loopback() -> None:
+    port = str(free_port())
+    with serve_recorder(auth=AUTH) as recorder:
+        master = subprocess.Popen(
+            locust_command(
+                *swarm(recorder), "--master", "--expect-workers", "1",
+                "--expect-workers-max-wait", "30", "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", port, "--loglevel", "DEBUG",
+            ),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )
+        worker = subprocess.Popen(
+            locust_command("--worker", "--master-host", "127.0.0.1", "--master-port", port,
+                           "--loglevel", "DEBUG"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )
+        try:
+            master_out, master_err = master.communicate(timeout=60)
+            worker_out, worker_err = worker.communicate(timeout=30)
+        finally:
+            for process in (master, worker):
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+        recorded = recorder.deliveries
+    assert master.returncode == 0, master_err[-3000:]
+    assert worker.returncode == 0, worker_err[-3000:]
+    by_name = stats(master_out)
+    counted = sum(e["num_requests"] for e in by_name.values())
+    assert counted == len(recorded) > 10  # the worker delivered, the master counted
+    assert sum(e["num_failures"] for e in by_name.values()) == 0
+    assert all(d.path == "/hooks/jobs" and d.valid for d in recorded)  # options reached it
+    assert f"jobhook: {counted} job reports delivered, 0 lost (0.0%)" in master_err
+    assert "jobhook:" not in worker_err  # the master sums up the run, once
+    assert_no_secret(master_out, master_err, worker_out, worker_err)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--jobhook-timeout", "0"], "argument --jobhook-timeout: must be more than 0"),
+        (["--jobhook-path", "hooks"], "argument --jobhook-path: must start with '/', got 'hooks'"),
+        ([], "jobhook: no receiver: pass --host http://HOST:PORT"),
+    ],
+    ids=["timeout-zero", "relative-path", "no-host"],
+)
+def test_bad_options_are_one_clear_line_and_exit_2(options: list[str], message: str) -> None:
+    command = ["--headless", "-u", "1", "-t", "1s", "--jobhook-auth", AUTH, *options]
+    if options:
+        command += ["--host", "http://127.0.0.1:9"]
+    result = run(locust_command(*command))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
