@@ -175,3 +175,26 @@ def test_bad_options_are_one_clear_line_and_exit_2(options: list[str], message: 
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert_no_secret(result.stdout, result.stderr)
+
+
+def test_a_seed_repeats_the_reports_but_never_their_ids() -> None:
+    with serve_recorder() as first, serve_recorder() as second:
+        runs = [
+            subprocess.Popen(
+                locust_command(*swarm(recorder, "--jobhook-seed", "42", users=1)),
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            )
+            for recorder in (first, second)
+        ]
+        for process in runs:
+            _, err = process.communicate(timeout=60)
+            assert process.returncode == 0, err[-3000:]
+        reports = [[d.report for d in r.deliveries if d.report] for r in (first, second)]
+
+    def shape(report: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(v for k, v in sorted(report.items()) if k != "id")
+
+    both = min(len(reports[0]), len(reports[1]))  # one user each: the same sequence
+    assert both >= 3
+    assert [shape(r) for r in reports[0][:both]] == [shape(r) for r in reports[1][:both]]
+    assert not {r["id"] for r in reports[0]} & {r["id"] for r in reports[1]}
