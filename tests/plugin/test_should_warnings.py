@@ -50,7 +50,11 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 
 @pytest.fixture
-def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    # A user's own run: not an xdist worker of this suite (plugins would notice).
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID",
+                 "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_hook=SUITE)
     return pytester
 
