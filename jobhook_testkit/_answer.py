@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from jobhook_testkit._redact import is_secret_header
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
 
@@ -64,13 +66,15 @@ def check_headers(headers: Mapping[str, str]) -> Headers:
             raise ValueError(
                 f"header {name!r} is set by the server from the body; script the body instead"
             )
+        # A credential-like header's value is never shown (see _redact.is_secret_header).
+        shown = "[redacted]" if is_secret_header(name) else repr(value)
         if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
-            raise ValueError(f"header {name!r} needs a one-line str value, got {value!r}")
+            raise ValueError(f"header {name!r} needs a one-line str value, got {shown}")
         try:
             value.encode("latin-1")
         except UnicodeEncodeError:
             raise ValueError(
-                f"header {name!r} value {value!r} is not Latin-1 (HTTP headers cannot carry it)"
+                f"header {name!r} value {shown} is not Latin-1 (HTTP headers cannot carry it)"
             ) from None
         pairs.append((name, value))
     return tuple(pairs)

@@ -95,12 +95,16 @@ def _remember(environment: Environment, **_: Any) -> None:
         _RUNNER[:] = [runner]
     options = environment.parsed_options
     headless = options is not None and getattr(options, "headless", False)
-    ours = any(issubclass(cls, JobhookUser) for cls in environment.user_classes)
-    if headless and ours and not environment.host and not isinstance(runner, WorkerRunner):
-        # One clear line now, rather than a traceback for every user spawned.
-        print("jobhook: no receiver: pass --host http://HOST:PORT (the receiver's address; "
-              "--jobhook-path for the webhook's path)", file=sys.stderr)
-        raise SystemExit(2)
+    ours = [cls for cls in environment.user_classes if issubclass(cls, JobhookUser)]
+    if not (headless and ours) or isinstance(runner, WorkerRunner):
+        return  # a worker gets the host from its master; the web UI asks for it
+    # One clear line now, rather than a traceback for every user spawned.
+    try:
+        for cls in ours:
+            _sender(environment.host, options, cls)
+    except LocustError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _on_request(request_type: str, name: str, exception: object = None, **_: Any) -> None:
@@ -138,21 +142,8 @@ class JobhookUser(User):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        options = environment.parsed_options
-        path = _option(options, "jobhook_path", self.path)
-        auth = _option(options, "jobhook_auth", self.auth)
-        timeout = _option(options, "jobhook_timeout", self.timeout)
-        seed = _option(options, "jobhook_seed", self.seed)
-        if not self.host:
-            raise LocustError(
-                "no receiver: pass --host http://HOST:PORT (and --jobhook-path /your/hook)"
-            )
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise LocustError(f"--jobhook-path must start with '/', got {path!r}")
-        try:
-            self.sender = FakeSender(self.host.rstrip("/") + path, auth=auth, timeout=timeout)
-        except (TypeError, ValueError) as exc:  # messages never hold the auth value
-            raise LocustError(f"jobhook: {exc}") from None
+        self.sender = _sender(self.host, environment.parsed_options, type(self))
+        seed = _option(environment.parsed_options, "jobhook_seed", self.seed)
         number = next(_USER_NUMBERS)
         self.factory = JobReportFactory(seed=None if seed is None else seed + number)
 
@@ -171,6 +162,24 @@ class JobhookUser(User):
             context={"report_id": report["id"]},
             exception=exception,
         )
+
+
+def _sender(host: str | None, options: Any, cls: type[JobhookUser]) -> FakeSender:
+    """The sender a user of ``cls`` delivers with; LocustError (one line) if misconfigured."""
+    path = _option(options, "jobhook_path", cls.path)
+    auth = _option(options, "jobhook_auth", cls.auth)
+    timeout = _option(options, "jobhook_timeout", cls.timeout)
+    if not host:
+        raise LocustError(
+            "jobhook: no receiver: pass --host http://HOST:PORT (the receiver's address; "
+            "--jobhook-path for the webhook's path)"
+        )
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise LocustError(f"jobhook: the webhook path must start with '/', got {path!r}")
+    try:
+        return FakeSender(host.rstrip("/") + path, auth=auth, timeout=timeout)
+    except (TypeError, ValueError) as exc:  # their messages never hold the auth value
+        raise LocustError(f"jobhook: {exc}") from None
 
 
 def _option(options: Any, name: str, default: Any) -> Any:

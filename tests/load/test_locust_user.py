@@ -161,13 +161,16 @@ def test_distributed_master_and_worker_on_loopback() -> None:
         (["--jobhook-timeout", "0"], "argument --jobhook-timeout: must be more than 0"),
         (["--jobhook-path", "hooks"], "argument --jobhook-path: must start with '/', got 'hooks'"),
         ([], "jobhook: no receiver: pass --host http://HOST:PORT"),
+        (["--host", "ftp://127.0.0.1"], "jobhook: target must be an http:// or https:// URL"),
+        (["--jobhook-auth", AUTH + "\nX-Injected: 1"],
+         "jobhook: the value of header 'Authorization' contains a line break or NUL"),
     ],
-    ids=["timeout-zero", "relative-path", "no-host"],
+    ids=["timeout-zero", "relative-path", "no-host", "bad-host", "auth-with-line-break"],
 )
 def test_bad_options_are_one_clear_line_and_exit_2(options: list[str], message: str) -> None:
     command = ["--headless", "-u", "1", "-t", "1s", "--jobhook-auth", AUTH, *options]
     if options:
-        command += ["--host", "http://127.0.0.1:9"]
+        command = ["--host", "http://127.0.0.1:9", *command]  # the last --host wins
     result = run(locust_command(*command))
     assert result.returncode == 2
     assert message in result.stderr

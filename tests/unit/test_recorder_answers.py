@@ -126,3 +126,11 @@ def test_an_empty_body_is_allowed_on_204(report: bytes) -> None:
     receiver.respond_with(status=204, body=b"")
     response = post(receiver, report)
     assert (response.status_code, response.data) == (204, b"")
+
+
+@pytest.mark.parametrize("value", ["Bearer s3cret\r\nX-Injected: 1", "Bearer s3cr\u00e9t\u20ac"])
+def test_a_credential_header_value_is_never_shown_in_the_error(value: str) -> None:
+    with pytest.raises(ValueError, match=r"header 'X-Api-Key' .*\[redacted\]") as caught:
+        RecordingReceiver().respond_with(headers={"X-Api-Key": value})
+    assert "s3cr" not in str(caught.value)
+
