@@ -72,7 +72,10 @@ def _add_options(parser: LocustArgumentParser) -> None:
     )
     parser.add_argument(
         "--jobhook-auth", default=None, metavar="VALUE", env_var="LOCUST_JOBHOOK_AUTH",
-        is_secret=True, help="the Authorization value sent with every report (never printed)",
+        # Not in the web UI: its form would carry the value in the page (a masked field
+        # is still in the page's source), and the UI listens on every interface.
+        include_in_web_ui=False,
+        help="the Authorization value sent with every report (never printed)",
     )
     parser.add_argument(
         "--jobhook-timeout", type=_seconds, default=None, metavar="SECONDS",

@@ -11,6 +11,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -207,3 +209,28 @@ def test_a_seed_repeats_the_reports_but_never_their_ids() -> None:
     assert both >= 1
     assert [shape(r) for r in reports[0][:both]] == [shape(r) for r in reports[1][:both]]
     assert not {r["id"] for r in reports[0]} & {r["id"] for r in reports[1]}
+
+
+def test_the_web_ui_page_never_holds_the_authorization() -> None:
+    port = free_port()
+    ui = subprocess.Popen(
+        locust_command("--web-host", "127.0.0.1", "--web-port", str(port),
+                       "--host", "http://127.0.0.1:9", "--jobhook-auth", AUTH),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+    )
+    try:
+        page = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "jobhook" not in page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    page = answer.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        ui.terminate()
+        output, _ = ui.communicate(timeout=30)
+    assert "jobhook_path" in page  # the page lists our other options
+    assert "jobhook_auth" not in page
+    assert_no_secret(page, output)
+
