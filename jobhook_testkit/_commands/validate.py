@@ -159,19 +159,23 @@ def run(args: argparse.Namespace) -> int:
             input_errors.append(str(exc))
             err.write(f"jobhook validate: {exc}\n")
             continue
-        for doc in documents:
-            found = list(_check([doc], args.strict, unknown))
-            reports += 1
-            doc_errors = sum(p.severity == "error" for p in found)
-            errors += doc_errors
-            warnings += len(found) - doc_errors
-            invalid_reports += doc_errors > 0
-            if args.format == "json":
-                problems += found
-            else:
-                for problem in found:
-                    if problem.severity == "error" or not args.quiet:
-                        out.write(problem.render() + "\n")
+        try:
+            for doc in documents:
+                found = list(_check([doc], args.strict, unknown))
+                reports += 1
+                doc_errors = sum(p.severity == "error" for p in found)
+                errors += doc_errors
+                warnings += len(found) - doc_errors
+                invalid_reports += doc_errors > 0
+                if args.format == "json":
+                    problems += found
+                else:
+                    for problem in found:
+                        if problem.severity == "error" or not args.quiet:
+                            out.write(problem.render() + "\n")
+        except InputError as exc:  # a line or array element over --max-bytes, a read error
+            input_errors.append(str(exc))
+            err.write(f"jobhook validate: {exc}\n")
     if args.format == "json":
         _render_json(out, problems, input_errors, unknown, reports, invalid_reports)
     elif not args.quiet:

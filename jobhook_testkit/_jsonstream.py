@@ -1,0 +1,454 @@
+"""Reading a payload source as a stream: NDJSON line by line, a JSON array element by element.
+
+What a source is gets decided from its first lines, the rest is read as it is checked:
+
+* the first non-blank line is a whole JSON value and more lines follow: NDJSON (a
+  ``jobhook generate`` capture or a ``jobhook serve --record`` recording), read one line at
+  a time whatever the file's size;
+* it opens a JSON array that goes on past that line: the array's elements are decoded one
+  at a time (``json.JSONDecoder.raw_decode`` on a window of the file);
+* a broken first line followed by whole JSON objects: NDJSON whose first line was torn;
+* anything else (one pretty-printed report, a one-line file, broken input): one document,
+  read whole, as :mod:`jobhook_testkit._jsonio` always did.
+
+``max_bytes`` limits one document: the whole file in the last case, one line of NDJSON,
+one element of an array. A stream of any length passes; one document over the limit is an
+:class:`~jobhook_testkit._jsonio.InputError` when it is reached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from jobhook_testkit._jsonio import (
+    _DECODER,
+    STDIN,
+    Document,
+    InputError,
+    _decode_text,
+    _describe,
+    _display,
+    _document,
+    _looks_like_ndjson,
+    _size,
+    iter_text,
+)
+
+PROBE = 1 << 20  # how much of the start is looked at to decide what the source is
+_CHUNK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+_SPACE = re.compile(r"[ \t\n\r]*")
+# A decode error this close to the end of what was read may only mean "read more".
+_NEAR_END = 64
+
+
+class _Bytes:
+    """A binary stream read in chunks; ``buf[pos:]`` is what was read and not yet used."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self.stream, self.name = stream, name
+        self.buf, self.pos, self.offset, self.eof = b"", 0, 0, False
+        self.keep = True  # while deciding what the source is, nothing read is dropped
+
+    def fill(self, want: int = 0) -> bool:
+        """Read more (``want`` bytes, or a chunk); False at the end of the input."""
+        if self.eof:
+            return False
+        try:
+            chunk: bytes | None = self.stream.read(want or _CHUNK)
+        except OSError as exc:
+            raise InputError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+        if chunk is None:  # a non-blocking stdin with nothing to read yet
+            raise InputError(f"{self.name}: cannot read: no data available")
+        if not chunk:
+            self.eof = True
+            return False
+        if self.pos and not self.keep:
+            self.offset += self.pos
+            self.buf, self.pos = self.buf[self.pos:], 0
+        self.buf += chunk
+        return True
+
+    def line(self, limit: int) -> bytes | None:
+        """The next line, its newline included (``b""`` at the end of the input), or None
+        when it is longer than ``limit`` (nothing is consumed then)."""
+        searched = self.pos
+        while True:
+            newline = self.buf.find(b"\n", searched)
+            if newline >= 0:
+                if newline - self.pos > limit:
+                    return None
+                line, self.pos = self.buf[self.pos:newline + 1], newline + 1
+                return line
+            if len(self.buf) - self.pos > limit:
+                return None
+            searched = len(self.buf)
+            start = self.pos
+            if not self.fill():
+                line, self.pos = self.buf[self.pos:], len(self.buf)
+                return line
+            searched -= start - self.pos  # the buffer may have dropped what was used
+
+    def rest(self) -> bytes:
+        """Everything from ``pos`` to the end of what was read, then consumed."""
+        data, self.pos = self.buf[self.pos:], len(self.buf)
+        return data
+
+
+def _open(source: str) -> tuple[BinaryIO, int | None, Callable[[], None]]:
+    """The stream, its size when known, and how to close it."""
+    if source == STDIN:
+        # None when the process started with its stdin closed (`jobhook validate <&-`).
+        stream: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError(f"{_display(source)}: no standard input to read (it is closed)")
+        return stream, None, lambda: None
+    try:
+        handle = open(source, "rb")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except OSError:  # pragma: no cover - fstat on an open file does not fail in practice
+        size = 0
+    return handle, size or None, handle.close
+
+
+def stream_documents(source: str, *, max_bytes: int) -> Iterator[Document]:
+    """Every document in ``source``, read as it is checked (see the module docstring).
+
+    Opening the source and deciding what it is happen now (an :class:`InputError` is raised
+    before this returns); a line or element over the limit raises when it is reached.
+    """
+    name = _display(source)
+    stream, size, close = _open(source)
+    try:
+        reader = _Bytes(stream, name)
+        documents = _decide(reader, name, size, max_bytes)
+    except BaseException:
+        close()
+        raise
+    return _closing(documents, close)
+
+
+def _closing(documents: Iterator[Document], close: Callable[[], None]) -> Iterator[Document]:
+    try:
+        yield from documents
+    finally:
+        close()
+
+
+def _decide(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iterator[Document]:
+    probe = min(PROBE, max_bytes)
+    reader.fill(len(_BOM))
+    if reader.buf.startswith(_BOM):
+        reader.pos = len(_BOM)
+    blank = 0
+    while True:
+        start = reader.pos
+        first = reader.line(probe)
+        if first is None or not first or first.strip():
+            break
+        blank += 1
+    if first:  # a non-blank line shorter than the probe
+        try:
+            text: str | None = first.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _parses(text):
+            if _more_follows(reader, probe, start):
+                return _start_ndjson(reader, name, start, blank, max_bytes)
+            return _whole(reader, name, size, max_bytes)  # one value on one line
+    if first is None or first:
+        if reader.buf[start:start + probe].lstrip().startswith(b"["):
+            return _start_array(reader, name, start, blank, max_bytes)
+        if first is not None and _torn_first_line(reader, start, probe):
+            return _start_ndjson(reader, name, start, blank, max_bytes)
+    return _whole(reader, name, size, max_bytes)
+
+
+def _parses(text: str) -> bool:
+    try:
+        _DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _more_follows(reader: _Bytes, probe: int, start: int) -> bool:
+    """After a first line that is a whole value: is there another non-blank line?"""
+    while reader.pos - start <= probe:
+        line = reader.line(probe)
+        if line is None or line.strip():
+            return True
+        if not line:
+            return False
+    return True  # a mile of blank lines: read on as NDJSON, which skips them
+
+
+def _torn_first_line(reader: _Bytes, start: int, probe: int) -> bool:
+    """The first line is broken where a document could not continue, and whole JSON
+    objects follow on lines of their own: NDJSON whose first line was torn."""
+    while len(reader.buf) - start < probe and reader.fill():
+        pass
+    window = reader.buf[start:start + probe]
+    if not reader.eof or len(reader.buf) - start > probe:
+        window = window[:window.rfind(b"\n") + 1]
+    try:
+        text = window.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    try:
+        _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+    except json.JSONDecodeError as exc:
+        if exc.pos > text.find("\n"):  # broken after the first line: one document
+            return False
+    except (ValueError, RecursionError):
+        pass
+    else:
+        return False
+    return _looks_like_ndjson(text, 0)
+
+
+def _whole(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iterator[Document]:
+    """One document, read whole within the limit (as every source was before streaming)."""
+    if size is not None and size > max_bytes:
+        raise InputError(
+            f"{name}: {_size(size)} is larger than the {_size(max_bytes)} limit "
+            "(raise it with --max-bytes)"
+        )
+    while len(reader.buf) <= max_bytes:
+        if not reader.fill(min(_CHUNK, max_bytes + 1 - len(reader.buf))):
+            break
+    if len(reader.buf) > max_bytes:  # stdin, a special file, or a file that grew
+        raise InputError(f"{name}: input is larger than the {_size(max_bytes)} limit")
+    decoded = _decode_text(reader.buf, name)
+    del reader.buf
+    if isinstance(decoded, Document):
+        return iter([decoded])
+    return iter_text(decoded, name)
+
+
+def _start_ndjson(
+    reader: _Bytes, name: str, start: int, blank: int, max_bytes: int
+) -> Iterator[Document]:
+    reader.pos, reader.keep = start, False
+    return _ndjson(reader, name, blank, max_bytes)
+
+
+def _ndjson(reader: _Bytes, name: str, number: int, max_bytes: int) -> Iterator[Document]:
+    while True:
+        offset = reader.offset + reader.pos
+        line = reader.line(max_bytes)
+        number += 1
+        if line is None:
+            raise InputError(f"{name}:{number}: line is larger than the {_size(max_bytes)} "
+                             "limit (raise it with --max-bytes)")
+        if not line:
+            return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(line[:exc.start].decode("utf-8", "replace")) + 1
+            yield Document(name, error=f"invalid UTF-8 at line {number}, column {column} "
+                           f"(byte offset {offset + exc.start})", line=number)
+            continue
+        if text.isspace():
+            continue
+        try:
+            value = _DECODER.decode(text)
+        except (ValueError, RecursionError):
+            yield Document(name, error=_line_error(text.removesuffix("\n"), number), line=number)
+            continue
+        yield _document(name, value, number)
+
+
+def _line_error(line: str, number: int) -> str:
+    """What is wrong with one NDJSON line, placed in the file (``number`` is its line)."""
+    try:
+        _DECODER.decode(line)
+    except (ValueError, RecursionError) as exc:
+        return _describe(exc, line, number - 1)
+    raise AssertionError("the line parsed the second time")  # pragma: no cover
+
+
+def _start_array(
+    reader: _Bytes, name: str, start: int, blank: int, max_bytes: int
+) -> Iterator[Document]:
+    reader.pos, reader.keep = start, False
+    return _array(_Text(reader, blank), name, max_bytes)
+
+
+class _Text:
+    """The decoded text of a byte stream, kept from the element being read onwards, with
+    enough bookkeeping to name any position by its line and column in the whole source."""
+
+    def __init__(self, reader: _Bytes, lines_before: int) -> None:
+        self.reader = reader
+        self.buf = ""
+        self.line, self.column = lines_before, 0  # where buf[0] is: lines and characters before it
+        self.pending = b""  # the start of a UTF-8 sequence cut by a chunk boundary
+        self.offset = reader.offset + reader.pos  # byte offset of pending's first byte
+        self.error: str | None = None
+        self._take(reader.rest())
+
+    def more(self) -> bool:
+        """Decode the next chunk (bigger as the buffer grows); False at the end."""
+        if self.error is not None:
+            return False
+        if not self.reader.fill(max(_CHUNK, len(self.buf))):
+            if self.pending:  # a sequence cut by the end of the file
+                self._take(b"")
+                return self.error is None
+            return False
+        return self._take(self.reader.rest()) or self.more()
+
+    def _take(self, data: bytes) -> bool:
+        data, cut = self.pending + data, 0
+        if not self.reader.eof:
+            cut = _incomplete_tail(data)
+        data, self.pending = (data[:-cut], data[-cut:]) if cut else (data, b"")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.buf += data[:exc.start].decode("utf-8")
+            line, column = self.position(len(self.buf))
+            self.error = (f"invalid UTF-8 at line {line}, column {column} "
+                          f"(byte offset {self.offset + exc.start})")
+            self.pending = b""
+            return False
+        self.offset += len(data)
+        self.buf += text
+        return bool(text)
+
+    def drop(self, pos: int) -> int:
+        """Forget the text before ``pos`` (already read); return the new position of it."""
+        newlines = self.buf.count("\n", 0, pos)
+        if newlines:
+            self.line += newlines
+            self.column = pos - self.buf.rfind("\n", 0, pos) - 1
+        else:
+            self.column += pos
+        self.buf = self.buf[pos:]
+        return 0
+
+    def position(self, pos: int) -> tuple[int, int]:
+        """1-based line and column of ``buf[pos]`` in the whole source."""
+        newlines = self.buf.count("\n", 0, pos)
+        if newlines:
+            return self.line + newlines + 1, pos - self.buf.rfind("\n", 0, pos)
+        return self.line + 1, self.column + pos + 1
+
+    def skip_space(self, pos: int) -> int:
+        while True:
+            pos = _SPACE.match(self.buf, pos).end()  # type: ignore[union-attr]
+            if pos < len(self.buf) or not self.more():
+                return pos
+
+
+def _incomplete_tail(data: bytes) -> int:
+    """How many bytes at the end of ``data`` start a UTF-8 sequence that is not complete."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back
+            continue
+        if byte < 0xC0:
+            return 0
+        needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+        return back if needed > back else 0
+    return 0
+
+
+class _Stop(Exception):
+    """The array cannot be read any further; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _array(text: _Text, name: str, max_bytes: int) -> Iterator[Document]:
+    pos = text.skip_space(0) + 1  # past the "[" the source was recognised by
+    index = 0
+    try:
+        pos = text.skip_space(pos)
+        if text.buf.startswith("]", pos):
+            pos += 1
+        else:
+            while True:
+                value, pos = _element(text, pos, index, name, max_bytes)
+                yield _document(name, value, None, f"/{index}")
+                index += 1
+                pos = text.skip_space(pos)
+                if text.buf.startswith("]", pos):
+                    pos += 1
+                    break
+                if not text.buf.startswith(",", pos):
+                    raise _stop(text, pos, "Expecting ',' delimiter")
+                pos = text.skip_space(pos + 1)
+                if pos > _CHUNK:
+                    pos = text.drop(pos)
+        pos = text.skip_space(pos)
+        if pos < len(text.buf):
+            raise _stop(text, pos, "extra data after the first value (NDJSON needs one "
+                        "value per line)")
+        if text.error is not None:
+            raise _Stop(text.error)
+    except _Stop as stop:
+        yield Document(name, error=stop.message)
+
+
+def _element(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> tuple[Any, int]:
+    """Decode the array element at ``pos``, reading on while it may continue."""
+    while True:
+        try:
+            value, end = _DECODER.raw_decode(text.buf, pos)
+        except json.JSONDecodeError as exc:
+            cut_short = exc.msg.startswith("Unterminated string") or (
+                exc.pos >= len(text.buf) - _NEAR_END
+            )
+            if cut_short and _read_on(text, pos, index, name, max_bytes):
+                continue
+            raise _stop(text, exc.pos, exc.msg) from None
+        except (ValueError, RecursionError) as exc:
+            raise _Stop(_describe(exc, "")) from None
+        if end == len(text.buf) and _read_on(text, pos, index, name, max_bytes):
+            continue  # a number may go on in the next chunk
+        if end - pos > max_bytes:
+            raise _too_large(name, index, max_bytes)
+        return value, end
+
+
+def _read_on(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> bool:
+    if len(text.buf) - pos > max_bytes:
+        raise _too_large(name, index, max_bytes)
+    before = len(text.buf)
+    text.more()
+    return len(text.buf) > before
+
+
+def _too_large(name: str, index: int, max_bytes: int) -> InputError:
+    return InputError(f"{name}: array element /{index} is larger than the {_size(max_bytes)} "
+                      "limit (raise it with --max-bytes)")
+
+
+def _stop(text: _Text, pos: int, message: str) -> _Stop:
+    """Why reading stopped at ``pos``: the JSON error there, or the invalid UTF-8 that cut
+    the text short just after it."""
+    if text.error is not None and (
+        pos >= len(text.buf) - _NEAR_END or message.startswith("Unterminated string")
+    ):
+        return _Stop(text.error)
+    line, column = text.position(pos)
+    return _Stop(f"malformed JSON at line {line}, column {column}: {message}")
