@@ -11,12 +11,13 @@ import enum
 import functools
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeGuard
+
+from jobhook_testkit._precheck import PreCheck, compile_schema, ecma_pattern
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -117,7 +118,7 @@ def load_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> Validator:
+def _validator_class() -> type[Validator]:
     # Imported here: jsonschema costs ~100 ms and the pytest plugin must not pay it
     # unless a test actually validates something.
     import jsonschema
@@ -125,15 +126,33 @@ def _validator() -> Validator:
     schema = load_schema()
     base = jsonschema.validators.validator_for(schema)
     base.check_schema(schema)
-    cls: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        base, {"pattern": _ecma_pattern}
-    )
-    checker = base.FORMAT_CHECKER
-    if "date-time" not in checker.checkers:  # pragma: no cover - guarded by a dependency
+    if "date-time" not in base.FORMAT_CHECKER.checkers:  # pragma: no cover - a dependency
         raise RuntimeError(
             "jsonschema cannot check date-time formats: install rfc3339-validator"
         )
-    return cls(schema, format_checker=checker)
+    cls: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        base, {"pattern": _ecma_pattern}
+    )
+    return cls
+
+
+@functools.cache
+def _validator(only: frozenset[str] | None = None) -> Validator:
+    """The reference validator; with ``only``, for the schema with just those properties
+    (the pre-checks name the fields that can be wrong: the others need no second look)."""
+    schema = load_schema()
+    if only is not None:
+        schema["properties"] = {k: v for k, v in schema["properties"].items() if k in only}
+    cls = _validator_class()
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _pre_check() -> PreCheck | None:
+    """The pure-Python pre-check (see :mod:`jobhook_testkit._precheck`), or None."""
+    checker = _validator_class().FORMAT_CHECKER
+    formats = {name: function for name, (function, _) in checker.checkers.items()}
+    return compile_schema(load_schema(), formats, _anchored)
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: object, schema: Any) -> Iterator[Any]:
@@ -147,11 +166,7 @@ def _ecma_pattern(validator: Any, pattern: str, instance: object, schema: Any) -
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-@functools.cache
-def _anchored(pattern: str) -> re.Pattern[str]:
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + "\\Z"
-    return re.compile(pattern)
+_anchored = functools.cache(ecma_pattern)
 
 
 # The only Python types the compiled validator reads exactly as jsonschema does. Anything
@@ -179,12 +194,12 @@ def _fast_says_valid(payload: object) -> bool:
 
 @functools.cache
 def _fast_validator() -> Any:
-    """The optional compiled validator (``pip install 'jobhook-testkit[fast]'``), or None.
+    """The compiled validator (jsonschema-rs, a dependency where it has wheels), or None.
 
     It only answers "valid or not": when it says invalid, jsonschema (the reference) runs
     to produce the messages, so output is identical with or without it. Both are proven to
     agree on the example corpus and on generated reports (tests/unit/test_fast_path.py).
-    Set JOBHOOK_PURE_PYTHON=1 to turn it off.
+    Set JOBHOOK_PURE_PYTHON=1 to turn it off (the pure-Python pre-check then answers).
     """
     if os.environ.get("JOBHOOK_PURE_PYTHON"):
         return None
@@ -247,8 +262,13 @@ _HUGE_BITS = 14_000  # about 4,200 decimal digits
 def _schema_violations(payload: object) -> Iterator[Violation]:
     if _fast_says_valid(payload):
         return
+    pre_check = _pre_check()
+    suspects = None if pre_check is None else pre_check.suspects(payload)
+    if suspects is not None and not suspects:
+        return
+    reference = _validator(suspects and suspects - {""})
     best: dict[str, tuple[int, Violation]] = {}
-    for error in _validator().iter_errors(_printable(payload)):  # type: ignore[arg-type]
+    for error in reference.iter_errors(_printable(payload)):  # type: ignore[arg-type]
         path = list(error.absolute_path)
         keyword = str(error.validator)
         message = error.message
