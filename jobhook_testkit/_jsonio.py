@@ -13,7 +13,10 @@ import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobhook_testkit._jsonstream import DocumentStream
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 STDIN = "-"
@@ -281,7 +284,7 @@ def read_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[D
     return list(iter_documents(source, max_bytes=max_bytes))
 
 
-def iter_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document]:
+def iter_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentStream:
     """Like :func:`read_documents`, one document at a time: NDJSON, recordings and arrays
     are read as they are checked, so memory does not grow with the file.
 

@@ -125,7 +125,25 @@ def _open(source: str) -> tuple[BinaryIO, int | None, Callable[[], None]]:
     return handle, size or None, handle.close
 
 
-def stream_documents(source: str, *, max_bytes: int) -> Iterator[Document]:
+class DocumentStream:
+    """The documents of one source, iterated once; ``bytes_read`` and ``size`` (None when
+    unknown, as for stdin) tell how far reading has got, for a progress display."""
+
+    def __init__(self, documents: Iterator[Document], reader: _Bytes, size: int | None) -> None:
+        self._documents, self._reader, self.size = documents, reader, size
+
+    def __iter__(self) -> Iterator[Document]:
+        return self._documents
+
+    @property
+    def bytes_read(self) -> int:
+        return self._reader.offset + self._reader.pos
+
+    def close(self) -> None:
+        self._documents.close()  # type: ignore[attr-defined]
+
+
+def stream_documents(source: str, *, max_bytes: int) -> DocumentStream:
     """Every document in ``source``, read as it is checked (see the module docstring).
 
     Opening the source and deciding what it is happen now (an :class:`InputError` is raised
@@ -139,7 +157,7 @@ def stream_documents(source: str, *, max_bytes: int) -> Iterator[Document]:
     except BaseException:
         close()
         raise
-    return _closing(documents, close)
+    return DocumentStream(_closing(documents, close), reader, size)
 
 
 def _closing(documents: Iterator[Document], close: Callable[[], None]) -> Iterator[Document]:
@@ -234,7 +252,7 @@ def _whole(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Itera
     if len(reader.buf) > max_bytes:  # stdin, a special file, or a file that grew
         raise InputError(f"{name}: input is larger than the {_size(max_bytes)} limit")
     decoded = _decode_text(reader.buf, name)
-    del reader.buf
+    reader.offset, reader.pos, reader.buf = len(reader.buf), 0, b""
     if isinstance(decoded, Document):
         return iter([decoded])
     return iter_text(decoded, name)

@@ -137,14 +137,9 @@ def _validator_class() -> type[Validator]:
 
 
 @functools.cache
-def _validator(only: frozenset[str] | None = None) -> Validator:
-    """The reference validator; with ``only``, for the schema with just those properties
-    (the pre-checks name the fields that can be wrong: the others need no second look)."""
-    schema = load_schema()
-    if only is not None:
-        schema["properties"] = {k: v for k, v in schema["properties"].items() if k in only}
+def _validator() -> Validator:
     cls = _validator_class()
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(load_schema(), format_checker=cls.FORMAT_CHECKER)
 
 
 @functools.cache
@@ -179,17 +174,18 @@ def _fast_says_valid(payload: object) -> bool:
     fast = _fast_validator()
     if fast is None or type(payload) is not dict:
         return False
-    for name in _KNOWN_ORDER:
-        value = payload.get(name)
-        kind = type(value)
-        if isinstance(value, int) and value.bit_length() > 64:  # it called -10**5000 valid
-            return False
-        if kind not in _FAST_TYPES:
-            return False  # missing or odd: the reference will explain it anyway
+    values = list(map(payload.get, _KNOWN_ORDER))
+    if not set(map(type, values)) <= _FAST_TYPES:
+        return False  # missing or odd: the reference will explain it anyway
+    if not all(-_INT64 < value < _INT64 for value in values if type(value) is int):
+        return False  # it called -10**5000 valid
     try:
         return bool(fast.is_valid(payload))
     except Exception:  # an extra field it cannot read: let the reference judge
         return False
+
+
+_INT64 = 2**64
 
 
 @functools.cache
@@ -259,6 +255,62 @@ def _printable(payload: object) -> object:
 _HUGE_BITS = 14_000  # about 4,200 decimal digits
 
 
+# One error of the reference: path, keyword, the keyword's value, message, the value judged.
+_Error = tuple[list[Any], str, Any, str, Any]
+
+
+def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Iterator[_Error]:
+    """The reference's errors; with ``suspects``, those of the top level and of these
+    properties only, from the very keyword functions ``iter_errors`` would call (the
+    others passed the pre-check, so the reference has nothing to say about them)."""
+    validator = _validator()
+    if suspects is None:
+        for error in validator.iter_errors(_printable(payload)):  # type: ignore[arg-type]
+            path = list(error.absolute_path)
+            yield path, str(error.validator), error.validator_value, error.message, error.instance
+        return
+    assert isinstance(payload, dict)  # the pre-check names suspects only in objects
+    for keyword, value in validator.schema.items():  # type: ignore[union-attr]
+        if keyword == "properties":
+            for name in value:
+                if name in suspects and name in payload:
+                    for rule, setting, message, field in _field_errors(name, payload[name]):
+                        yield [name], rule, setting, message, field
+        elif "" in suspects:  # else the pre-check saw every required key in an object
+            check = validator.VALIDATORS.get(keyword)
+            for error in check(validator, value, payload, validator.schema) or () if check \
+                    else ():
+                yield [], keyword, value, error.message, payload
+
+
+def _field_errors(name: str, value: object) -> list[tuple[str, Any, str, Any]]:
+    """The reference's errors for one property's value, remembered for values seen before
+    (a capture made the day a field changed repeats the same wrong value)."""
+    key = (name, type(value), value) if type(value) in _REMEMBERED else None
+    if key is not None:
+        known = _FIELD_ERRORS.get(key)
+        if known is not None:
+            return known
+    validator = _validator()
+    subschema = validator.schema["properties"][name]  # type: ignore[index]
+    field = _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
+    errors = []
+    for rule, setting in subschema.items():
+        check = validator.VALIDATORS.get(rule)
+        for error in check(validator, setting, field, subschema) or () if check else ():
+            errors.append((rule, setting, error.message, field))
+    if key is not None:
+        if len(_FIELD_ERRORS) >= _REMEMBER:
+            _FIELD_ERRORS.clear()
+        _FIELD_ERRORS[key] = errors
+    return errors
+
+
+_REMEMBERED = frozenset({str, int, float, bool, type(None)})
+_REMEMBER = 4096
+_FIELD_ERRORS: dict[tuple[str, type, object], list[tuple[str, Any, str, Any]]] = {}
+
+
 def _schema_violations(payload: object) -> Iterator[Violation]:
     if _fast_says_valid(payload):
         return
@@ -266,26 +318,21 @@ def _schema_violations(payload: object) -> Iterator[Violation]:
     suspects = None if pre_check is None else pre_check.suspects(payload)
     if suspects is not None and not suspects:
         return
-    reference = _validator(suspects and suspects - {""})
     best: dict[str, tuple[int, Violation]] = {}
-    for error in reference.iter_errors(_printable(payload)):  # type: ignore[arg-type]
-        path = list(error.absolute_path)
-        keyword = str(error.validator)
-        message = error.message
-        if keyword == "required" and isinstance(error.validator_value, list):
+    for path, keyword, setting, message, instance in _reference_errors(payload, suspects):
+        if keyword == "required" and isinstance(setting, list):
             # "'id' is a required property" at the root: point at the missing field.
             missing = message.split("'")[1] if message.count("'") >= 2 else ""
             if missing:
                 path.append(missing)
         elif keyword == "pattern" and path and path[-1] in DATE_FIELDS:
-            message = f"{error.instance!r} is not a UTC date-time ending in 'Z'"
+            message = f"{instance!r} is not a UTC date-time ending in 'Z'"
         elif keyword == "type" and not path:
             message = f"expected a JSON object (a job report), got {_type_name(payload)}"
         pointer = _pointer(path)
         rank = _KEYWORD_RANK.get(keyword, 99)
-        violation = Violation(pointer, _shorten(message), Severity.ERROR, keyword)
         if pointer not in best or rank < best[pointer][0]:
-            best[pointer] = (rank, violation)
+            best[pointer] = (rank, Violation(pointer, _shorten(message), Severity.ERROR, keyword))
     for _, violation in best.values():
         yield violation
 

@@ -153,9 +153,10 @@ def test_the_file_is_closed_when_reading_stops(tmp_path: Path) -> None:
     path = tmp_path / "r.ndjson"
     path.write_text('{"a": 1}\n{"b": 2}\n')
     documents = iter_documents(str(path))
-    next(documents)
+    assert next(iter(documents)).value == {"a": 1}
+    assert documents.bytes_read == len('{"a": 1}\n')  # consumed so far
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResourceWarning)
-        documents.close()  # type: ignore[attr-defined]
+        documents.close()
         del documents
         gc.collect()
