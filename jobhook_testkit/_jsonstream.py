@@ -51,7 +51,10 @@ class _Bytes:
     """A binary stream read in chunks; ``buf[pos:]`` is what was read and not yet used."""
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
-        self.stream, self.name = stream, name
+        # read1: what a pipe has now, so a live stream (`jobhook serve --record /dev/stdout
+        # | jobhook validate`) is checked as it comes, not a megabyte at a time.
+        self.read: Callable[[int], bytes | None] = getattr(stream, "read1", stream.read)
+        self.name = name
         self.buf, self.pos, self.offset, self.eof = b"", 0, 0, False
         self.keep = True  # while deciding what the source is, nothing read is dropped
 
@@ -60,7 +63,7 @@ class _Bytes:
         if self.eof:
             return False
         try:
-            chunk: bytes | None = self.stream.read(want or _CHUNK)
+            chunk = self.read(want or _CHUNK)
         except OSError as exc:
             raise InputError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
         if chunk is None:  # a non-blocking stdin with nothing to read yet
@@ -169,7 +172,7 @@ def _closing(documents: Iterator[Document], close: Callable[[], None]) -> Iterat
 
 def _decide(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iterator[Document]:
     probe = min(PROBE, max_bytes)
-    reader.fill(len(_BOM))
+    reader.fill()
     if reader.buf.startswith(_BOM):
         reader.pos = len(_BOM)
     blank = 0
@@ -181,27 +184,30 @@ def _decide(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iter
         blank += 1
     if first:  # a non-blank line shorter than the probe
         try:
-            text: str | None = first.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and _parses(text):
+            found = _DECODER.decode(first.decode("utf-8"))
+        except (ValueError, RecursionError):
+            pass
+        else:
             if _more_follows(reader, probe, start):
                 return _start_ndjson(reader, name, start, blank, max_bytes)
-            return _whole(reader, name, size, max_bytes)  # one value on one line
+            return _one_value(name, found)  # one value on one line
     if first is None or first:
         if reader.buf[start:start + probe].lstrip().startswith(b"["):
             return _start_array(reader, name, start, blank, max_bytes)
-        if first is not None and _torn_first_line(reader, start, probe):
-            return _start_ndjson(reader, name, start, blank, max_bytes)
+        if first is not None:
+            kind, found = _look_further(reader, start, probe)
+            if kind == "ndjson":
+                return _start_ndjson(reader, name, start, blank, max_bytes)
+            if kind == "value":
+                return _one_value(name, found)
     return _whole(reader, name, size, max_bytes)
 
 
-def _parses(text: str) -> bool:
-    try:
-        _DECODER.decode(text)
-    except (ValueError, RecursionError):
-        return False
-    return True
+def _one_value(name: str, value: Any) -> Iterator[Document]:
+    """The documents of a source holding one value: an array's elements, or the value."""
+    if isinstance(value, list):
+        return (_document(name, item, None, f"/{i}") for i, item in enumerate(value))
+    return iter([_document(name, value)])
 
 
 def _more_follows(reader: _Bytes, probe: int, start: int) -> bool:
@@ -215,28 +221,34 @@ def _more_follows(reader: _Bytes, probe: int, start: int) -> bool:
     return True  # a mile of blank lines: read on as NDJSON, which skips them
 
 
-def _torn_first_line(reader: _Bytes, start: int, probe: int) -> bool:
-    """The first line is broken where a document could not continue, and whole JSON
-    objects follow on lines of their own: NDJSON whose first line was torn."""
+def _look_further(reader: _Bytes, start: int, probe: int) -> tuple[str, Any]:
+    """The first line is not a value by itself: read up to ``probe`` bytes and say what the
+    source is: ``("value", v)`` a small file holding one value (a pretty-printed report),
+    ``("ndjson", None)`` NDJSON whose first line was torn (broken where a document could not
+    continue, and whole JSON objects follow on lines of their own), or ``("whole", None)``:
+    read it whole (too big to tell here, or broken: its error is worded there)."""
     while len(reader.buf) - start < probe and reader.fill():
         pass
     window = reader.buf[start:start + probe]
-    if not reader.eof or len(reader.buf) - start > probe:
+    complete = reader.eof and len(reader.buf) - start <= probe
+    if not complete:
         window = window[:window.rfind(b"\n") + 1]
     try:
         text = window.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        return "whole", None
     try:
-        _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+        value, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
     except json.JSONDecodeError as exc:
         if exc.pos > text.find("\n"):  # broken after the first line: one document
-            return False
+            return "whole", None
     except (ValueError, RecursionError):
         pass
     else:
-        return False
-    return _looks_like_ndjson(text, 0)
+        if complete and not text[end:].strip():
+            return "value", value
+        return "whole", None
+    return ("ndjson", None) if _looks_like_ndjson(text, 0) else ("whole", None)
 
 
 def _whole(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iterator[Document]:
