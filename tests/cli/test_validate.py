@@ -310,3 +310,19 @@ def test_a_console_that_cannot_show_a_value_gets_it_escaped_not_a_traceback(
     else:
         assert printed == (f"{path}: /status: '\\u5b8c\\u4e86' is not one of "
                            "['SUCCESS', 'FAILURE', 'RUNNING']\n")
+
+
+def test_max_bytes_limits_one_document_not_a_stream(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "capture.ndjson", *([report] * 20))
+    assert path.stat().st_size > 4096
+    assert main(["validate", "--max-bytes", "1K", str(path)]) == 0
+    assert "20 documents: 20 valid" in capsys.readouterr().err
+    with path.open("a") as handle:
+        handle.write(json.dumps(dict(report, definition_name="x" * 2000)) + "\n")
+        handle.write(json.dumps(dict(report, id=1)) + "\n")
+    assert main(["validate", "--max-bytes", "1K", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert f"{path}:21: line is larger than the 1.0 KiB limit (raise it with --max-bytes)" in err
+    assert out == ""  # reading stops at the oversized line: the verdict is exit 2
