@@ -23,7 +23,7 @@ def test_certainly_valid_only_when_the_reference_says_valid() -> None:
     pre_check, reference = schema._pre_check(), schema._validator()
     assert pre_check is not None
     answers = {True: 0, False: 0}
-    for payload in [*payloads(3000), *odd_python_payloads()]:
+    for payload in [*payloads(1500), *odd_python_payloads()]:
         suspects = pre_check.suspects(payload)
         if suspects is None:
             continue
@@ -33,16 +33,16 @@ def test_certainly_valid_only_when_the_reference_says_valid() -> None:
         answers[not suspects] += 1
         if not suspects:
             assert not wrong
-    assert min(answers.values()) > 500  # both answers really exercised
+    assert min(answers.values()) > 300  # both answers really exercised
 
 
 @pytest.mark.usefixtures("pure")
 def test_messages_are_those_of_the_reference_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = [*payloads(1500), *odd_python_payloads()]
+    corpus = [*payloads(800), *odd_python_payloads()]
     with_pre_check = [schema.validate(p, strict=True) for p in corpus]
     monkeypatch.setattr(schema, "_pre_check", lambda: None)
     assert [schema.validate(p, strict=True) for p in corpus] == with_pre_check
-    assert sum(bool(v) for v in with_pre_check) > 500
+    assert sum(bool(v) for v in with_pre_check) > 300
 
 
 @pytest.mark.usefixtures("pure")
