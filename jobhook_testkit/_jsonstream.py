@@ -5,8 +5,8 @@ What a source is gets decided from its first lines, the rest is read as it is ch
 * the first non-blank line is a whole JSON value and more lines follow: NDJSON (a
   ``jobhook generate`` capture or a ``jobhook serve --record`` recording), read one line at
   a time whatever the file's size;
-* it opens a JSON array that goes on past that line: the array's elements are decoded one
-  at a time (``json.JSONDecoder.raw_decode`` on a window of the file);
+* it opens a JSON array that goes on past that line: the elements are decoded one at a
+  time (:mod:`jobhook_testkit._jsonarray`);
 * a broken first line followed by whole JSON objects: NDJSON whose first line was torn;
 * anything else (one pretty-printed report, a one-line file, broken input): one document,
   read whole, as :mod:`jobhook_testkit._jsonio` always did.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -42,9 +41,6 @@ from jobhook_testkit._jsonio import (
 PROBE = 1 << 20  # how much of the start is looked at to decide what the source is
 _CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
-_SPACE = re.compile(r"[ \t\n\r]*")
-# A decode error this close to the end of what was read may only mean "read more".
-_NEAR_END = 64
 
 
 class _Bytes:
@@ -316,169 +312,7 @@ def _line_error(line: str, number: int) -> str:
 def _start_array(
     reader: _Bytes, name: str, start: int, blank: int, max_bytes: int
 ) -> Iterator[Document]:
+    from jobhook_testkit._jsonarray import stream_array
+
     reader.pos, reader.keep = start, False
-    return _array(_Text(reader, blank), name, max_bytes)
-
-
-class _Text:
-    """The decoded text of a byte stream, kept from the element being read onwards, with
-    enough bookkeeping to name any position by its line and column in the whole source."""
-
-    def __init__(self, reader: _Bytes, lines_before: int) -> None:
-        self.reader = reader
-        self.buf = ""
-        self.line, self.column = lines_before, 0  # where buf[0] is: lines and characters before it
-        self.pending = b""  # the start of a UTF-8 sequence cut by a chunk boundary
-        self.offset = reader.offset + reader.pos  # byte offset of pending's first byte
-        self.error: str | None = None
-        self._take(reader.rest())
-
-    def more(self) -> bool:
-        """Decode the next chunk (bigger as the buffer grows); False at the end."""
-        if self.error is not None:
-            return False
-        if not self.reader.fill(max(_CHUNK, len(self.buf))):
-            if self.pending:  # a sequence cut by the end of the file
-                self._take(b"")
-                return self.error is None
-            return False
-        return self._take(self.reader.rest()) or self.more()
-
-    def _take(self, data: bytes) -> bool:
-        data, cut = self.pending + data, 0
-        if not self.reader.eof:
-            cut = _incomplete_tail(data)
-        data, self.pending = (data[:-cut], data[-cut:]) if cut else (data, b"")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.buf += data[:exc.start].decode("utf-8")
-            line, column = self.position(len(self.buf))
-            self.error = (f"invalid UTF-8 at line {line}, column {column} "
-                          f"(byte offset {self.offset + exc.start})")
-            self.pending = b""
-            return False
-        self.offset += len(data)
-        self.buf += text
-        return bool(text)
-
-    def drop(self, pos: int) -> int:
-        """Forget the text before ``pos`` (already read); return the new position of it."""
-        newlines = self.buf.count("\n", 0, pos)
-        if newlines:
-            self.line += newlines
-            self.column = pos - self.buf.rfind("\n", 0, pos) - 1
-        else:
-            self.column += pos
-        self.buf = self.buf[pos:]
-        return 0
-
-    def position(self, pos: int) -> tuple[int, int]:
-        """1-based line and column of ``buf[pos]`` in the whole source."""
-        newlines = self.buf.count("\n", 0, pos)
-        if newlines:
-            return self.line + newlines + 1, pos - self.buf.rfind("\n", 0, pos)
-        return self.line + 1, self.column + pos + 1
-
-    def skip_space(self, pos: int) -> int:
-        while True:
-            pos = _SPACE.match(self.buf, pos).end()  # type: ignore[union-attr]
-            if pos < len(self.buf) or not self.more():
-                return pos
-
-
-def _incomplete_tail(data: bytes) -> int:
-    """How many bytes at the end of ``data`` start a UTF-8 sequence that is not complete."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 == 0x80:  # a continuation byte: look further back
-            continue
-        if byte < 0xC0:
-            return 0
-        needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-        return back if needed > back else 0
-    return 0
-
-
-class _Stop(Exception):
-    """The array cannot be read any further; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _array(text: _Text, name: str, max_bytes: int) -> Iterator[Document]:
-    pos = text.skip_space(0) + 1  # past the "[" the source was recognised by
-    index = 0
-    try:
-        pos = text.skip_space(pos)
-        if text.buf.startswith("]", pos):
-            pos += 1
-        else:
-            while True:
-                value, pos = _element(text, pos, index, name, max_bytes)
-                yield _document(name, value, None, f"/{index}")
-                index += 1
-                pos = text.skip_space(pos)
-                if text.buf.startswith("]", pos):
-                    pos += 1
-                    break
-                if not text.buf.startswith(",", pos):
-                    raise _stop(text, pos, "Expecting ',' delimiter")
-                pos = text.skip_space(pos + 1)
-                if pos > _CHUNK:
-                    pos = text.drop(pos)
-        pos = text.skip_space(pos)
-        if pos < len(text.buf):
-            raise _stop(text, pos, "extra data after the first value (NDJSON needs one "
-                        "value per line)")
-        if text.error is not None:
-            raise _Stop(text.error)
-    except _Stop as stop:
-        yield Document(name, error=stop.message)
-
-
-def _element(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> tuple[Any, int]:
-    """Decode the array element at ``pos``, reading on while it may continue."""
-    while True:
-        try:
-            value, end = _DECODER.raw_decode(text.buf, pos)
-        except json.JSONDecodeError as exc:
-            cut_short = exc.msg.startswith("Unterminated string") or (
-                exc.pos >= len(text.buf) - _NEAR_END
-            )
-            if cut_short and _read_on(text, pos, index, name, max_bytes):
-                continue
-            raise _stop(text, exc.pos, exc.msg) from None
-        except (ValueError, RecursionError) as exc:
-            raise _Stop(_describe(exc, "")) from None
-        if end == len(text.buf) and _read_on(text, pos, index, name, max_bytes):
-            continue  # a number may go on in the next chunk
-        if end - pos > max_bytes:
-            raise _too_large(name, index, max_bytes)
-        return value, end
-
-
-def _read_on(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> bool:
-    if len(text.buf) - pos > max_bytes:
-        raise _too_large(name, index, max_bytes)
-    before = len(text.buf)
-    text.more()
-    return len(text.buf) > before
-
-
-def _too_large(name: str, index: int, max_bytes: int) -> InputError:
-    return InputError(f"{name}: array element /{index} is larger than the {_size(max_bytes)} "
-                      "limit (raise it with --max-bytes)")
-
-
-def _stop(text: _Text, pos: int, message: str) -> _Stop:
-    """Why reading stopped at ``pos``: the JSON error there, or the invalid UTF-8 that cut
-    the text short just after it."""
-    if text.error is not None and (
-        pos >= len(text.buf) - _NEAR_END or message.startswith("Unterminated string")
-    ):
-        return _Stop(text.error)
-    line, column = text.position(pos)
-    return _Stop(f"malformed JSON at line {line}, column {column}: {message}")
+    return stream_array(reader, name, blank, max_bytes)

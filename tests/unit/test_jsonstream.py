@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobhook_testkit import _jsonstream
+from jobhook_testkit import _jsonarray, _jsonstream
 from jobhook_testkit._jsonio import InputError, iter_documents, read_documents
 
 VALUES: list[Any] = [
@@ -22,7 +22,8 @@ VALUES: list[Any] = [
 def small_chunks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Read in tiny chunks, so values, strings, numbers and UTF-8 sequences are cut."""
     monkeypatch.setattr(_jsonstream, "_CHUNK", request.param)
-    monkeypatch.setattr(_jsonstream, "_NEAR_END", 4)
+    monkeypatch.setattr(_jsonarray, "_CHUNK", request.param)
+    monkeypatch.setattr(_jsonarray, "_NEAR_END", 4)
     return int(request.param)
 
 
