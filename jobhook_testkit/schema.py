@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from jobhook_testkit._precheck import PreCheck, compile_schema, ecma_pattern
+from jobhook_testkit._wording import FieldErrors, value_key
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -276,7 +277,7 @@ def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Itera
         if keyword == "properties":
             for name in value:
                 if name in suspects and name in payload:
-                    for rule, setting, message, field in _field_errors(name, payload[name]):
+                    for rule, setting, message, field in _field_errors(name)(payload[name]):
                         yield [name], rule, setting, message, field
         elif "" in suspects:  # else the pre-check saw every required key in an object
             check = validator.VALIDATORS.get(keyword)
@@ -285,45 +286,23 @@ def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Itera
                 yield [], keyword, value, error.message, payload
 
 
-def _field_errors(name: str, value: object) -> list[tuple[str, Any, str, Any]]:
-    """The reference's errors for one property's value, remembered for values seen before
-    (a capture made the day a field changed repeats the same wrong value)."""
-    value_key = _value_key(value)
-    key = None if value_key is None else (name, value_key)
-    if key is not None:
-        known = _FIELD_ERRORS.get(key)
-        if known is not None:
-            return known
-    validator = _validator()
-    field = _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
-    errors = []
-    for rule, setting, check, subschema in _property_rules(name):
-        if rule == "type" and _PLAIN.get(setting) is type(value):
-            continue  # a plain str for "string", an int for "integer": nothing to say
-        for error in check(validator, setting, field, subschema) or ():
-            errors.append((rule, setting, error.message, field))
-    if key is not None:
-        if len(_FIELD_ERRORS) >= _REMEMBER:
-            _FIELD_ERRORS.clear()
-        _FIELD_ERRORS[key] = errors
-    return errors
-
-
 @functools.cache
-def _property_rules(name: str) -> tuple[tuple[str, Any, Any, Any], ...]:
-    """The keywords of one property that can fail, with the reference's function for each."""
+def _field_errors(name: str) -> FieldErrors:
+    """The reference's errors for the values of one property (see :mod:`._wording`)."""
     validator = _validator()
-    subschema = validator.schema["properties"][name]  # type: ignore[index]
-    return tuple(
-        (rule, setting, validator.VALIDATORS[rule], subschema)
-        for rule, setting in subschema.items() if rule in validator.VALIDATORS
+    checkers = _validator_class().FORMAT_CHECKER.checkers
+    return FieldErrors(
+        validator, validator.schema["properties"][name],  # type: ignore[index]
+        {format_name: function for format_name, (function, _) in checkers.items()},
+        _anchored, _huge_int_shown,
     )
 
 
-_PLAIN: dict[object, type] = {"string": str, "integer": int}
-_REMEMBERED = frozenset({str, int, float, bool, type(None)})
+def _huge_int_shown(value: object) -> object:
+    return _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
+
+
 _REMEMBER = 4096
-_FIELD_ERRORS: dict[tuple[str, object], list[tuple[str, Any, str, Any]]] = {}
 _SHAPES: dict[tuple[object, ...], list[Violation]] = {}
 
 
@@ -353,21 +332,13 @@ def _shape(payload: Any, suspects: frozenset[str]) -> tuple[object, ...] | None:
     shape: list[object] = [suspects]
     for name in sorted(suspects):
         if name:  # a suspect property is always present (the pre-check saw its value)
-            key = _value_key(payload[name])
+            key = value_key(payload[name])
             if key is None:
                 return None
             shape.append((name, key))
     if "" in suspects:
         shape.append(frozenset(_required_fields() - payload.keys()))
     return tuple(shape)
-
-
-def _value_key(value: object) -> tuple[type, object] | None:
-    """What makes two values read the same in a message (``-0.0`` is not ``0.0``)."""
-    kind = type(value)
-    if kind not in _REMEMBERED:
-        return None
-    return (kind, repr(value)) if kind is float else (kind, value)
 
 
 @functools.cache

@@ -99,3 +99,28 @@ def test_remembered_messages_tell_apart_values_that_compare_equal(
     for value, shown in [(0.0, "0.0"), (-0.0, "-0.0"), (False, "False"), (0, "0"), (0.0, "0.0")]:
         (violation,) = schema.validate(dict(report, id=value))
         assert violation.message == f"{shown} is not of type 'string'"
+
+
+@pytest.mark.parametrize("pure_path", [True, False], ids=["pure", "compiled"])
+def test_words_learned_from_the_reference_match_it_on_later_values(
+    monkeypatch: pytest.MonkeyPatch, pure_path: bool
+) -> None:
+    # After two failures of a keyword, its words are reused for new values: each later
+    # value must still read exactly as the reference alone words it.
+    if pure_path:
+        monkeypatch.setattr(schema, "_fast_validator", lambda: None)
+    schema._field_errors.cache_clear()  # learn from scratch
+    schema._SHAPES.clear()
+    report = load_schema()["examples"][0]
+    broken = [dict(report, total_failed=-n) for n in range(1, 30)]
+    broken += [dict(report, created_at=f"2026-11-{n:02d} 10:00:00") for n in range(1, 29)]
+    broken += [dict(report, status=f"DONE{n}") for n in range(30)]
+    broken += [dict(report, id=n) for n in range(30)] + [dict(report, id=n / 2) for n in range(30)]
+    broken += [dict(report, total_operations=n + 0.5) for n in range(30)]
+    broken += [dict(report, definition_id=""), dict(report, id=True), dict(report, id=None)]
+    learned = [schema.validate(p) for p in broken]
+    words = schema._field_errors("total_failed").words
+    assert words == {"minimum": " is less than the minimum of 0"}
+    monkeypatch.setattr(schema, "_pre_check", lambda: None)
+    monkeypatch.setattr(schema, "_fast_validator", lambda: None)
+    assert [schema.validate(p) for p in broken] == learned
