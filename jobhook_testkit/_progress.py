@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["Progress", "for_terminal"]
+__all__ = ["Progress", "for_terminal", "wanted"]
 
 DELAY = 1.0  # seconds before the first display
 INTERVAL = 0.1  # seconds between redraws
@@ -93,14 +93,18 @@ def for_terminal(
     *, quiet: bool = False, unit: str = "lines", total_bytes: int | None = None,
     total_items: int | None = None,
 ) -> Progress | None:
-    """A :class:`Progress` on stderr, or None where none belongs: ``-q``, stderr not a
-    terminal (a pipe, a file, a CI log), ``CI`` set, or ``TERM=dumb``."""
-    stream = sys.stderr
+    """A :class:`Progress` on stderr, or None where none belongs (see :func:`wanted`)."""
+    if not wanted(quiet=quiet):
+        return None
+    return Progress(sys.stderr, unit=unit, total_bytes=total_bytes, total_items=total_items)
+
+
+def wanted(*, quiet: bool = False) -> bool:
+    """Whether progress belongs on stderr: not with ``-q``, not when stderr is not a
+    terminal (a pipe, a file, a CI log), not with ``CI`` set or ``TERM=dumb``."""
     if quiet or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
-        return None
+        return False
     try:
-        if stream is None or not stream.isatty():
-            return None
+        return bool(sys.stderr is not None and sys.stderr.isatty())
     except (AttributeError, OSError, ValueError):
-        return None
-    return Progress(stream, unit=unit, total_bytes=total_bytes, total_items=total_items)
+        return False

@@ -246,8 +246,10 @@ def run(args: argparse.Namespace) -> int:
 def _progress(args: argparse.Namespace, sources: list[str]) -> Progress | None:
     """Progress on a terminal for long runs: lines, megabytes, rate, and an ETA when the
     total size is known (files, not stdin)."""
-    from jobhook_testkit._progress import for_terminal
+    from jobhook_testkit._progress import for_terminal, wanted
 
+    if not wanted(quiet=args.quiet):
+        return None  # before looking at every file's size
     total: int | None = 0
     for source in sources:
         with contextlib.suppress(OSError):  # reported when it is opened
