@@ -51,12 +51,15 @@ def test_values_and_names_are_escaped_as_github_requires(
 ) -> None:
     # Properties escape % \r \n : and , ; the message escapes % \r \n.
     path = tmp_path / "50%, a:b.json"
-    path.write_text(json.dumps(report)[:-1] + ', "a\\nb": 1, "a\\nb": 2, "status": "100%"}')
+    path.write_text(json.dumps(report)[:-1]
+                    + ', "a\\nb": 1, "a\\nb": 2, "c\\rd": 1, "c\\rd": 2, "status": "100%"}')
     assert main(["validate", "--format", "github", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     name = str(path).replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
     assert out == [
         f"::error file={name}::/a%0Ab: duplicate key 'a\\nb' (JSON parsers disagree on which "
+        "value wins)",
+        f"::error file={name}::/c%0Dd: duplicate key 'c\\rd' (JSON parsers disagree on which "
         "value wins)",
         f"::error file={name}::/status: duplicate key 'status' (JSON parsers disagree on "
         "which value wins)",
