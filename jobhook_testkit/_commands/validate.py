@@ -87,7 +87,7 @@ def _checker(strict: bool, unknown: Counter[str] | None) -> Callable[[Document],
             Problem(where, pointer, duplicate_key_message(pointer), "error", "duplicate-key", line)
             for pointer in doc.duplicate_keys
         ]
-        if type(value) is dict and "report" in value and is_recording_line(value):
+        if isinstance(value, dict) and "report" in value and is_recording_line(value):
             # a line written by `jobhook serve --record`
             if value["report"] is None:
                 problems.append(Problem(where, prefix + "/report", "recorded delivery was not a "
@@ -111,11 +111,11 @@ def _checker(strict: bool, unknown: Counter[str] | None) -> Callable[[Document],
 def _github(problem: Problem, source: str) -> str:
     """A GitHub Actions workflow command: the problem becomes an annotation on the file."""
     command = "error" if problem.severity == "error" else "warning"
-    where = f"file={_github_property(source)}"
-    if problem.line is not None:
-        where += f",line={problem.line}"
+    where = [] if source == "-" else [f"file={_github_property(source)}"]  # stdin: no file
+    if problem.line is not None and where:
+        where.append(f"line={problem.line}")
     message = f"{problem.pointer or '(root)'}: {problem.message}"
-    return f"::{command} {where}::{_github_data(message)}"
+    return f"::{command}{' ' if where else ''}{','.join(where)}::{_github_data(message)}"
 
 
 def _github_data(text: str) -> str:

@@ -326,3 +326,18 @@ def test_max_bytes_limits_one_document_not_a_stream(
     out, err = capsys.readouterr()
     assert f"{path}:21: line is larger than the 1.0 KiB limit (raise it with --max-bytes)" in err
     assert out == ""  # reading stops at the oversized line: the verdict is exit 2
+
+
+def test_a_recording_line_with_a_repeated_key_is_still_read_as_a_recording(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = {"report": dict(report, total_failed=-2), "path": "/", "headers": {},
+            "received_at": "2026-11-28T12:00:00Z", "violations": []}
+    path = tmp_path / "rec.ndjson"
+    path.write_text(json.dumps(line)[:-1] + ', "path": "/again"}\n' + json.dumps(line) + "\n")
+    assert main(["validate", "-q", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:1: /path: duplicate key 'path' (JSON parsers disagree on which value wins)",
+        f"{path}:1: /report/total_failed: -2 is less than the minimum of 0",
+        f"{path}:2: /report/total_failed: -2 is less than the minimum of 0",
+    ]

@@ -76,3 +76,18 @@ def test_a_file_that_cannot_be_read_is_an_annotation_too(
     out, err = capsys.readouterr()
     assert out == f"::error::{missing}: no such file\n"
     assert f"jobhook validate: {missing}: no such file" in err
+
+
+def test_stdin_problems_are_annotations_without_a_file(
+    monkeypatch: pytest.MonkeyPatch, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    class Stdin:
+        buffer = io.BytesIO((json.dumps(report) + "\n" + json.dumps(dict(report, id=1))
+                             + "\n").encode())
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    assert main(["validate", "--format", "github", "-"]) == 1
+    assert capsys.readouterr().out == "::error::/id: 1 is not of type 'string'\n"
