@@ -146,9 +146,14 @@ def _validator() -> Validator:
 @functools.cache
 def _pre_check() -> PreCheck | None:
     """The pure-Python pre-check (see :mod:`jobhook_testkit._precheck`), or None."""
-    checker = _validator_class().FORMAT_CHECKER
-    formats = {name: function for name, (function, _) in checker.checkers.items()}
-    return compile_schema(load_schema(), formats, _anchored)
+    return compile_schema(load_schema(), _format_functions(), _anchored)
+
+
+@functools.cache
+def _format_functions() -> dict[str, Any]:
+    """The reference's own function for each format it checks, by format name."""
+    checkers = _validator_class().FORMAT_CHECKER.checkers
+    return {name: function for name, (function, _) in checkers.items()}
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: object, schema: Any) -> Iterator[Any]:
@@ -290,11 +295,9 @@ def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Itera
 def _field_errors(name: str) -> FieldErrors:
     """The reference's errors for the values of one property (see :mod:`._wording`)."""
     validator = _validator()
-    checkers = _validator_class().FORMAT_CHECKER.checkers
     return FieldErrors(
         validator, validator.schema["properties"][name],  # type: ignore[index]
-        {format_name: function for format_name, (function, _) in checkers.items()},
-        _anchored, _huge_int_shown,
+        _format_functions(), _anchored, _huge_int_shown,
     )
 
 
