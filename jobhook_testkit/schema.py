@@ -253,14 +253,15 @@ def _printable(payload: object) -> object:
         type(value) is int and value.bit_length() > _HUGE_BITS for value in payload.values()
     ):
         return payload
-    return {
-        key: _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS
-        else value
-        for key, value in payload.items()
-    }
+    return {key: _huge_int_shown(value) for key, value in payload.items()}
 
 
 _HUGE_BITS = 14_000  # about 4,200 decimal digits
+
+
+def _huge_int_shown(value: object) -> object:
+    """``value``, or an integer too long to print wrapped so that it prints by its size."""
+    return _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
 
 
 # One error of the reference: path, keyword, the keyword's value, message, the value judged.
@@ -301,8 +302,6 @@ def _field_errors(name: str) -> FieldErrors:
     )
 
 
-def _huge_int_shown(value: object) -> object:
-    return _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
 
 
 _REMEMBER = 4096
@@ -429,8 +428,8 @@ def _semantic_violations(
 
 
 def _number(value: float) -> str:
-    return repr(_HugeInt(value)) if type(value) is int and value.bit_length() > _HUGE_BITS \
-        else str(value)
+    shown = _huge_int_shown(value)
+    return repr(shown) if shown is not value else str(value)
 
 
 def _is_count(value: object) -> TypeGuard[int | float]:
