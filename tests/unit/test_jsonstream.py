@@ -161,3 +161,18 @@ def test_the_file_is_closed_when_reading_stops(tmp_path: Path) -> None:
         documents.close()
         del documents
         gc.collect()
+
+
+def test_a_first_line_longer_than_the_probe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the probe, a line that opens an array is still streamed; anything else is one
+    # document read whole (NDJSON then still splits into lines, within --max-bytes).
+    monkeypatch.setattr(_jsonstream, "PROBE", 16)
+    array = _array_file(tmp_path, [{"n": i} for i in range(50)], indent=None)
+    assert [d.pointer for d in read_documents(str(array))] == [f"/{i}" for i in range(50)]
+    ndjson = tmp_path / "long.ndjson"
+    ndjson.write_text(json.dumps({"name": "x" * 40}) + "\n" + json.dumps({"n": 2}) + "\n")
+    assert [d.line for d in read_documents(str(ndjson))] == [1, 2]
+    with pytest.raises(InputError, match="larger than the 50 bytes limit"):
+        read_documents(str(ndjson), max_bytes=50)
