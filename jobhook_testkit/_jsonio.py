@@ -2,19 +2,21 @@
 
 Strict about what JSON is: ``NaN``/``Infinity`` (which Python's parser accepts), numbers
 too large for a double, invalid UTF-8 and duplicate object keys are reported, never
-silently accepted. Files are size-checked before they are read, so a 10 GB file is refused
-instead of loaded.
+silently accepted. Sources are streamed (:mod:`jobhook_testkit._jsonstream`): NDJSON and
+arrays one document at a time; one document over ``max_bytes`` is refused, not loaded.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobhook_testkit._jsonstream import DocumentStream
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 STDIN = "-"
@@ -141,67 +143,6 @@ def _describe(exc: ValueError | RecursionError, text: str, line_offset: int = 0)
         line, column = _position(text, exc.pos)
         return f"malformed JSON at line {line + line_offset}, column {column}: {exc.msg}"
     return str(exc)
-
-
-_CHUNK = 1 << 20
-
-
-def _read_limited(stream: BinaryIO, max_bytes: int) -> bytes | None:
-    """Up to ``max_bytes + 1`` bytes, in chunks: ``read(max_bytes + 1)`` would allocate
-    that much up front (and overflows for a huge ``--max-bytes``). None: nothing to read
-    yet from a non-blocking stream."""
-    chunks: list[bytes] = []
-    total = 0
-    while total <= max_bytes:
-        chunk: bytes | None = stream.read(min(_CHUNK, max_bytes + 1 - total))
-        if chunk is None:
-            if not chunks:
-                return None
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
-def _read_bytes(source: str, max_bytes: int) -> bytes:
-    if source == STDIN:
-        # None when the process started with its stdin closed (`jobhook validate <&-`).
-        stream: BinaryIO | None = getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise InputError(f"{_display(source)}: no standard input to read (it is closed)")
-        try:
-            read = _read_limited(stream, max_bytes)
-        except OSError as exc:
-            raise InputError(f"{_display(source)}: cannot read: {exc.strerror or exc}") from None
-        if read is None:  # a non-blocking stdin with nothing to read yet
-            raise InputError(f"{_display(source)}: cannot read: no data available")
-        data = read
-        if len(data) > max_bytes:
-            limit = _size(max_bytes)
-            raise InputError(f"{_display(source)}: input is larger than the {limit} limit")
-        return data
-    try:
-        size = os.stat(source).st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{source}: {_size(size)} is larger than the {_size(max_bytes)} limit "
-                "(raise it with --max-bytes)"
-            )
-        with open(source, "rb") as handle:
-            data = _read_limited(handle, max_bytes) or b""
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{source}: is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"{source}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:  # grew while we read it, or a special file
-        raise InputError(f"{source}: input is larger than the {_size(max_bytes)} limit")
-    return data
 
 
 def _size(count: int) -> str:
@@ -343,14 +284,17 @@ def read_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[D
     return list(iter_documents(source, max_bytes=max_bytes))
 
 
-def iter_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document]:
-    """Like :func:`read_documents`, parsing lazily. The source is read (and
-    :class:`InputError` raised) at once, before this returns."""
-    name = _display(source)
-    decoded = _decode_text(_read_bytes(source, max_bytes), name)
-    if isinstance(decoded, Document):
-        return iter([decoded])
-    return iter_text(decoded, name)
+def iter_documents(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentStream:
+    """Like :func:`read_documents`, one document at a time: NDJSON, recordings and arrays
+    are read as they are checked, so memory does not grow with the file.
+
+    The source is opened (and :class:`InputError` raised) at once, before this returns;
+    ``max_bytes`` limits one document (the file, one NDJSON line or one array element)
+    and a document over it raises :class:`InputError` when it is reached.
+    """
+    from jobhook_testkit._jsonstream import stream_documents
+
+    return stream_documents(source, max_bytes=max_bytes)
 
 
 def loads_strict(data: bytes | str) -> Any:

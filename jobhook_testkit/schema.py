@@ -11,12 +11,14 @@ import enum
 import functools
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeGuard
+
+from jobhook_testkit._precheck import PreCheck, compile_schema, ecma_pattern
+from jobhook_testkit._wording import FieldErrors, value_key
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -117,7 +119,7 @@ def load_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> Validator:
+def _validator_class() -> type[Validator]:
     # Imported here: jsonschema costs ~100 ms and the pytest plugin must not pay it
     # unless a test actually validates something.
     import jsonschema
@@ -125,15 +127,33 @@ def _validator() -> Validator:
     schema = load_schema()
     base = jsonschema.validators.validator_for(schema)
     base.check_schema(schema)
-    cls: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        base, {"pattern": _ecma_pattern}
-    )
-    checker = base.FORMAT_CHECKER
-    if "date-time" not in checker.checkers:  # pragma: no cover - guarded by a dependency
+    if "date-time" not in base.FORMAT_CHECKER.checkers:  # pragma: no cover - a dependency
         raise RuntimeError(
             "jsonschema cannot check date-time formats: install rfc3339-validator"
         )
-    return cls(schema, format_checker=checker)
+    cls: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        base, {"pattern": _ecma_pattern}
+    )
+    return cls
+
+
+@functools.cache
+def _validator() -> Validator:
+    cls = _validator_class()
+    return cls(load_schema(), format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _pre_check() -> PreCheck | None:
+    """The pure-Python pre-check (see :mod:`jobhook_testkit._precheck`), or None."""
+    return compile_schema(load_schema(), _format_functions(), _anchored)
+
+
+@functools.cache
+def _format_functions() -> dict[str, Any]:
+    """The reference's own function for each format it checks, by format name."""
+    checkers = _validator_class().FORMAT_CHECKER.checkers
+    return {name: function for name, (function, _) in checkers.items()}
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: object, schema: Any) -> Iterator[Any]:
@@ -147,11 +167,7 @@ def _ecma_pattern(validator: Any, pattern: str, instance: object, schema: Any) -
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-@functools.cache
-def _anchored(pattern: str) -> re.Pattern[str]:
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + "\\Z"
-    return re.compile(pattern)
+_anchored = functools.cache(ecma_pattern)
 
 
 # The only Python types the compiled validator reads exactly as jsonschema does. Anything
@@ -164,27 +180,30 @@ def _fast_says_valid(payload: object) -> bool:
     fast = _fast_validator()
     if fast is None or type(payload) is not dict:
         return False
-    for name in _KNOWN_ORDER:
-        value = payload.get(name)
-        kind = type(value)
-        if isinstance(value, int) and value.bit_length() > 64:  # it called -10**5000 valid
-            return False
-        if kind not in _FAST_TYPES:
-            return False  # missing or odd: the reference will explain it anyway
     try:
-        return bool(fast.is_valid(payload))
-    except Exception:  # an extra field it cannot read: let the reference judge
+        if not fast.is_valid(payload):
+            return False  # the pre-check and the reference take it from here
+    except Exception:  # a value it cannot read (a non-string key...): the reference judges
         return False
+    # "Valid" is believed only for plain JSON values: it read Decimal("3") as a valid count
+    # and called -10**5000 valid, where the reference does not.
+    values = list(map(payload.get, _KNOWN_ORDER))
+    if not set(map(type, values)) <= _FAST_TYPES:
+        return False
+    return all(-_INT64 < value < _INT64 for value in values if type(value) is int)
+
+
+_INT64 = 2**64
 
 
 @functools.cache
 def _fast_validator() -> Any:
-    """The optional compiled validator (``pip install 'jobhook-testkit[fast]'``), or None.
+    """The compiled validator (jsonschema-rs, a dependency where it has wheels), or None.
 
     It only answers "valid or not": when it says invalid, jsonschema (the reference) runs
     to produce the messages, so output is identical with or without it. Both are proven to
     agree on the example corpus and on generated reports (tests/unit/test_fast_path.py).
-    Set JOBHOOK_PURE_PYTHON=1 to turn it off.
+    Set JOBHOOK_PURE_PYTHON=1 to turn it off (the pure-Python pre-check then answers).
     """
     if os.environ.get("JOBHOOK_PURE_PYTHON"):
         return None
@@ -234,40 +253,119 @@ def _printable(payload: object) -> object:
         type(value) is int and value.bit_length() > _HUGE_BITS for value in payload.values()
     ):
         return payload
-    return {
-        key: _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS
-        else value
-        for key, value in payload.items()
-    }
+    return {key: _huge_int_shown(value) for key, value in payload.items()}
 
 
 _HUGE_BITS = 14_000  # about 4,200 decimal digits
 
 
-def _schema_violations(payload: object) -> Iterator[Violation]:
-    if _fast_says_valid(payload):
+def _huge_int_shown(value: object) -> object:
+    """``value``, or an integer too long to print wrapped so that it prints by its size."""
+    return _HugeInt(value) if type(value) is int and value.bit_length() > _HUGE_BITS else value
+
+
+# One error of the reference: path, keyword, the keyword's value, message, the value judged.
+_Error = tuple[list[Any], str, Any, str, Any]
+
+
+def _reference_errors(payload: object, suspects: frozenset[str] | None) -> Iterator[_Error]:
+    """The reference's errors; with ``suspects``, those of the top level and of these
+    properties only, from the very keyword functions ``iter_errors`` would call (the
+    others passed the pre-check, so the reference has nothing to say about them)."""
+    validator = _validator()
+    if suspects is None:
+        for error in validator.iter_errors(_printable(payload)):  # type: ignore[arg-type]
+            path = list(error.absolute_path)
+            yield path, str(error.validator), error.validator_value, error.message, error.instance
         return
+    assert isinstance(payload, dict)  # the pre-check names suspects only in objects
+    for keyword, value in validator.schema.items():  # type: ignore[union-attr]
+        if keyword == "properties":
+            for name in value:
+                if name in suspects and name in payload:
+                    for rule, setting, message, field in _field_errors(name)(payload[name]):
+                        yield [name], rule, setting, message, field
+        elif "" in suspects:  # else the pre-check saw every required key in an object
+            check = validator.VALIDATORS.get(keyword)
+            for error in check(validator, value, payload, validator.schema) or () if check \
+                    else ():
+                yield [], keyword, value, error.message, payload
+
+
+@functools.cache
+def _field_errors(name: str) -> FieldErrors:
+    """The reference's errors for the values of one property (see :mod:`._wording`)."""
+    validator = _validator()
+    return FieldErrors(
+        validator, validator.schema["properties"][name],  # type: ignore[index]
+        _format_functions(), _anchored, _huge_int_shown,
+    )
+
+
+
+
+_REMEMBER = 4096
+_SHAPES: dict[tuple[object, ...], list[Violation]] = {}
+
+
+def _schema_violations(payload: object) -> list[Violation]:
+    if _fast_says_valid(payload):
+        return []
+    pre_check = _pre_check()
+    suspects = None if pre_check is None else pre_check.suspects(payload)
+    if suspects is None:
+        return _worded(payload, None)
+    if not suspects:
+        return []
+    # Reports broken the same way get the same words: remembered by the broken fields'
+    # values (and the missing ones), as the day a field changed repeats one shape.
+    shape = _shape(payload, suspects)
+    known = _SHAPES.get(shape) if shape is not None else None
+    if known is None:
+        known = _worded(payload, suspects)
+        if shape is not None:
+            if len(_SHAPES) >= _REMEMBER:
+                _SHAPES.clear()
+            _SHAPES[shape] = known
+    return known
+
+
+def _shape(payload: Any, suspects: frozenset[str]) -> tuple[object, ...] | None:
+    shape: list[object] = [suspects]
+    for name in sorted(suspects):
+        if name:  # a suspect property is always present (the pre-check saw its value)
+            key = value_key(payload[name])
+            if key is None:
+                return None
+            shape.append((name, key))
+    if "" in suspects:
+        shape.append(frozenset(_required_fields() - payload.keys()))
+    return tuple(shape)
+
+
+@functools.cache
+def _required_fields() -> frozenset[str]:
+    return frozenset(load_schema().get("required", ()))
+
+
+def _worded(payload: object, suspects: frozenset[str] | None) -> list[Violation]:
+    """The reference's errors as violations, one per pointer (the best-ranked keyword)."""
     best: dict[str, tuple[int, Violation]] = {}
-    for error in _validator().iter_errors(_printable(payload)):  # type: ignore[arg-type]
-        path = list(error.absolute_path)
-        keyword = str(error.validator)
-        message = error.message
-        if keyword == "required" and isinstance(error.validator_value, list):
+    for path, keyword, setting, message, instance in _reference_errors(payload, suspects):
+        if keyword == "required" and isinstance(setting, list):
             # "'id' is a required property" at the root: point at the missing field.
             missing = message.split("'")[1] if message.count("'") >= 2 else ""
             if missing:
                 path.append(missing)
         elif keyword == "pattern" and path and path[-1] in DATE_FIELDS:
-            message = f"{error.instance!r} is not a UTC date-time ending in 'Z'"
+            message = f"{instance!r} is not a UTC date-time ending in 'Z'"
         elif keyword == "type" and not path:
             message = f"expected a JSON object (a job report), got {_type_name(payload)}"
         pointer = _pointer(path)
         rank = _KEYWORD_RANK.get(keyword, 99)
-        violation = Violation(pointer, _shorten(message), Severity.ERROR, keyword)
         if pointer not in best or rank < best[pointer][0]:
-            best[pointer] = (rank, violation)
-    for _, violation in best.values():
-        yield violation
+            best[pointer] = (rank, Violation(pointer, _shorten(message), Severity.ERROR, keyword))
+    return [violation for _, violation in best.values()]
 
 
 def _parse_time(value: str) -> tuple[datetime, int] | None:
@@ -330,8 +428,8 @@ def _semantic_violations(
 
 
 def _number(value: float) -> str:
-    return repr(_HugeInt(value)) if type(value) is int and value.bit_length() > _HUGE_BITS \
-        else str(value)
+    shown = _huge_int_shown(value)
+    return repr(shown) if shown is not value else str(value)
 
 
 def _is_count(value: object) -> TypeGuard[int | float]:

@@ -110,9 +110,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobhook replay: {message} (is it running? nothing was sent)", file=err)
         return EXIT_USAGE
 
+    from jobhook_testkit._progress import for_terminal
+
+    progress = for_terminal(unit="reports", total_items=len(to_send))
     acknowledged = sent = unanswered = 0
     width = len(str(len(to_send)))
     for number, (where, value) in enumerate(to_send, start=1):
+        if progress is not None:
+            progress.update(number - 1)
         delivery = deliver_value(sender, value)
         sent += 1
         if delivery.acknowledged:
@@ -122,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             reason = printable(scrub_secrets(delivery.reason, args.auth, headers), one_line=True)
             verdict = f"NOT acknowledged: {reason}"
         shown = short_id(value.get("id") if isinstance(value, Mapping) else None)
+        if progress is not None:
+            progress.clear()
         print(f"{number:>{width}}/{len(to_send)}  {where}  {shown}  {verdict}", flush=True)
         no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)
         unanswered = unanswered + 1 if no_answer else 0
@@ -131,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
                   "report(s) not sent", file=err)
             break
 
+    if progress is not None:
+        progress.close()
     failed = sent - acknowledged
     summary = (
         f"replayed {sent} report(s) to {sender.url}: {acknowledged} acknowledged"

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._commands import _options
+
+if TYPE_CHECKING:
+    from jobhook_testkit._jsonio import Document
+    from jobhook_testkit._progress import Progress
 
 HELP = "check job-report files against the contract (JSON, JSON array, NDJSON, recordings)"
 
@@ -25,7 +30,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="treat semantic warnings (timestamps in order, counts adding up, terminal "
         "status) as errors",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json", "github"), default="text",
+        help="text (one line per problem), json, or github (GitHub Actions annotations: "
+        "::error file=F,line=N::...)",
+    )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print errors only: no warnings, no summary"
     )
@@ -35,18 +44,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-bytes", type=_options.byte_count, default=None, metavar="N",
-        help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
+        help="refuse a document larger than N bytes: a whole file, or one line of NDJSON or "
+        "one element of an array, which are read as streams of any size (default 256 MiB; "
+        "suffixes K, M, G)",
     )
 
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Problem:
     location: str  # PATH or PATH:LINE
     pointer: str
     message: str
     severity: str
     keyword: str
+    line: int | None = None
 
     def render(self) -> str:
         where = self.pointer or "(root)"
@@ -60,30 +72,58 @@ class Problem:
         }
 
 
-def _check(documents: list[Any], strict: bool, unknown: Counter[str] | None) -> Iterator[Problem]:
+def _checker(strict: bool, unknown: Counter[str] | None) -> Callable[[Document], list[Problem]]:
+    """What is wrong with one document (usually nothing: an empty list, quickly)."""
     from jobhook_testkit._jsonio import duplicate_key_message
     from jobhook_testkit._recording_file import is_recording_line
     from jobhook_testkit.schema import unknown_fields, validate
 
-    for doc in documents:
+    def check(doc: Document) -> list[Problem]:
+        where, line = doc.location, doc.line
         if doc.error is not None:
-            yield Problem(doc.location, doc.pointer, doc.error, "error", "json")
-            continue
+            return [Problem(where, doc.pointer, doc.error, "error", "json", line)]
         value, prefix = doc.value, doc.pointer
-        for pointer in doc.duplicate_keys:
-            yield Problem(doc.location, pointer, duplicate_key_message(pointer), "error",
-                          "duplicate-key")
-        if is_recording_line(value):  # a line written by `jobhook serve --record`
+        problems = [
+            Problem(where, pointer, duplicate_key_message(pointer), "error", "duplicate-key", line)
+            for pointer in doc.duplicate_keys
+        ]
+        if isinstance(value, dict) and "report" in value and is_recording_line(value):
+            # a line written by `jobhook serve --record`
             if value["report"] is None:
-                yield Problem(doc.location, prefix + "/report", "recorded delivery was not a "
-                              "JSON object (see its 'raw' body)", "error", "malformed")
-                continue
+                problems.append(Problem(where, prefix + "/report", "recorded delivery was not a "
+                                        "JSON object (see its 'raw' body)", "error", "malformed",
+                                        line))
+                return problems
             value, prefix = value["report"], prefix + "/report"
         if unknown is not None:
             unknown.update(unknown_fields(value))
-        for violation in validate(value, strict=strict):
-            yield Problem(doc.location, prefix + violation.pointer, violation.message,
-                          str(violation.severity), violation.keyword)
+        violations = validate(value, strict=strict)
+        if violations:
+            problems += [
+                Problem(where, prefix + v.pointer, v.message, str(v.severity), v.keyword, line)
+                for v in violations
+            ]
+        return problems
+
+    return check
+
+
+def _github(problem: Problem, source: str) -> str:
+    """A GitHub Actions workflow command: the problem becomes an annotation on the file."""
+    command = "error" if problem.severity == "error" else "warning"
+    where = [] if source == "-" else [f"file={_github_property(source)}"]  # stdin: no file
+    if problem.line is not None and where:
+        where.append(f"line={problem.line}")
+    message = f"{problem.pointer or '(root)'}: {problem.message}"
+    return f"::{command}{' ' if where else ''}{','.join(where)}::{_github_data(message)}"
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class _Output:
@@ -144,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     max_bytes = args.max_bytes or DEFAULT_MAX_BYTES
     unknown: Counter[str] | None = Counter() if args.report_unknown else None
+    check = _checker(args.strict, unknown)
     problems: list[Problem] = []  # kept only for --format json; text prints as it goes
     input_errors: list[str] = []
     reports = invalid_reports = errors = warnings = 0
@@ -152,26 +193,45 @@ def run(args: argparse.Namespace) -> int:
         # `jobhook validate` typed alone would otherwise seem to hang.
         err.write("jobhook validate: reading job reports from the terminal; end with Ctrl-D "
                   "(give PATH arguments to check files)\n")
+    progress = _progress(args, sources)
     for source in sources:
         try:
             documents = iter_documents(source, max_bytes=max_bytes)
         except InputError as exc:
             input_errors.append(str(exc))
             err.write(f"jobhook validate: {exc}\n")
+            if args.format == "github":
+                out.write(f"::error::{_github_data(str(exc))}\n")
             continue
-        for doc in documents:
-            found = list(_check([doc], args.strict, unknown))
-            reports += 1
-            doc_errors = sum(p.severity == "error" for p in found)
-            errors += doc_errors
-            warnings += len(found) - doc_errors
-            invalid_reports += doc_errors > 0
-            if args.format == "json":
-                problems += found
-            else:
+        try:
+            for doc in documents:
+                reports += 1
+                if progress is not None and not reports & 255:
+                    progress.update(reports, documents.bytes_read)
+                found = check(doc)
+                if not found:
+                    continue
+                doc_errors = sum(p.severity == "error" for p in found)
+                errors += doc_errors
+                warnings += len(found) - doc_errors
+                invalid_reports += doc_errors > 0
+                if args.format == "json":
+                    problems += found
+                    continue
+                if progress is not None:
+                    progress.clear()
                 for problem in found:
                     if problem.severity == "error" or not args.quiet:
-                        out.write(problem.render() + "\n")
+                        text = problem.render() if args.format == "text" else \
+                            _github(problem, source)
+                        out.write(text + "\n")
+        except InputError as exc:  # a line or array element over --max-bytes, a read error
+            input_errors.append(str(exc))
+            err.write(f"jobhook validate: {exc}\n")
+            if args.format == "github":
+                out.write(f"::error file={_github_property(source)}::{_github_data(str(exc))}\n")
+    if progress is not None:
+        progress.close()
     if args.format == "json":
         _render_json(out, problems, input_errors, unknown, reports, invalid_reports)
     elif not args.quiet:
@@ -181,6 +241,20 @@ def run(args: argparse.Namespace) -> int:
     if input_errors:
         return 2
     return 1 if errors else 0
+
+
+def _progress(args: argparse.Namespace, sources: list[str]) -> Progress | None:
+    """Progress on a terminal for long runs: lines, megabytes, rate, and an ETA when the
+    total size is known (files, not stdin)."""
+    from jobhook_testkit._progress import for_terminal, wanted
+
+    if not wanted(quiet=args.quiet):
+        return None  # before looking at every file's size
+    total: int | None = 0
+    for source in sources:
+        with contextlib.suppress(OSError):  # reported when it is opened
+            total = None if source == "-" or total is None else total + os.stat(source).st_size
+    return for_terminal(quiet=args.quiet, total_bytes=total or None)
 
 
 def _interactive(stream: object) -> bool:

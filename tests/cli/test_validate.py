@@ -310,3 +310,34 @@ def test_a_console_that_cannot_show_a_value_gets_it_escaped_not_a_traceback(
     else:
         assert printed == (f"{path}: /status: '\\u5b8c\\u4e86' is not one of "
                            "['SUCCESS', 'FAILURE', 'RUNNING']\n")
+
+
+def test_max_bytes_limits_one_document_not_a_stream(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "capture.ndjson", *([report] * 20))
+    assert path.stat().st_size > 4096
+    assert main(["validate", "--max-bytes", "1K", str(path)]) == 0
+    assert "20 documents: 20 valid" in capsys.readouterr().err
+    with path.open("a") as handle:
+        handle.write(json.dumps(dict(report, definition_name="x" * 2000)) + "\n")
+        handle.write(json.dumps(dict(report, id=1)) + "\n")
+    assert main(["validate", "--max-bytes", "1K", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert f"{path}:21: line is larger than the 1.0 KiB limit (raise it with --max-bytes)" in err
+    assert out == ""  # reading stops at the oversized line: the verdict is exit 2
+
+
+def test_a_recording_line_with_a_repeated_key_is_still_read_as_a_recording(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = {"report": dict(report, total_failed=-2), "path": "/", "headers": {},
+            "received_at": "2026-11-28T12:00:00Z", "violations": []}
+    path = tmp_path / "rec.ndjson"
+    path.write_text(json.dumps(line)[:-1] + ', "path": "/again"}\n' + json.dumps(line) + "\n")
+    assert main(["validate", "-q", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:1: /path: duplicate key 'path' (JSON parsers disagree on which value wins)",
+        f"{path}:1: /report/total_failed: -2 is less than the minimum of 0",
+        f"{path}:2: /report/total_failed: -2 is less than the minimum of 0",
+    ]
