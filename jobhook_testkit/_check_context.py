@@ -122,7 +122,7 @@ class Check:
         else:
             try:
                 verdict = self.function(ctx)
-                if verdict.status is Status.PASS and self.credited_after_ack:
+                if verdict.status == Status.PASS and self.credited_after_ack:
                     verdict = _credited(ctx, verdict)
             except ReceiverStoppedAnswering as exc:
                 verdict = stopped_verdict(ctx, str(exc))
@@ -134,7 +134,7 @@ class Check:
                     f"{type(exc).__name__}: {exc} at {where.filename}:{where.lineno}",
                 )
         status = verdict.status
-        if status is Status.FAIL and self.level is Level.SHOULD:
+        if status == Status.FAIL and self.level == Level.SHOULD:
             status = Status.WARN
         # A delivery's story is scrubbed of its own Authorization value only; a receiver
         # may echo the configured one in its answer to a request that carried another.

@@ -180,7 +180,7 @@ def _edge_cases(ctx: CheckContext) -> Verdict:
         if silent == MAX_UNANSWERED:  # each costs a whole timeout: the point is made
             break
     verdict = _expect_acks(ctx, labelled, "edge cases")
-    if verdict.status is Status.FAIL:  # name the cases in the one-line reason
+    if verdict.status == Status.FAIL:  # name the cases in the one-line reason
         failed = [name for name, (_, d) in zip(names, labelled, strict=True) if not d.acknowledged]
         shown = ", ".join(failed[:5]) + (", ..." if len(failed) > 5 else "")
         stopped = (
@@ -285,7 +285,7 @@ def _malformed(ctx: CheckContext, bodies: Sequence[tuple[str, bytes]]) -> Verdic
     labelled = [(label, ctx.deliver(body=body)) for label, body in bodies]
     verdict = _expect_status(ctx, labelled, ok=range(400, 500), wanted=_MALFORMED,
                              never_5xx=True)
-    if verdict.status is Status.FAIL:
+    if verdict.status == Status.FAIL:
         return verdict
     health, unhealthy = _health(ctx, f"{bodies[-1][0]}")
     return unhealthy or Verdict(Status.PASS, deliveries=(*verdict.deliveries, health))

@@ -170,7 +170,7 @@ def assert_conforms(
         target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe,
         verify=verify, headers=headers, probe_url=probe_url,
     )
-    bad = [r for r in report if r.status is Status.FAIL or (strict and r.status is Status.WARN)]
+    bad = [r for r in report if r.status == Status.FAIL or (strict and r.status == Status.WARN)]
     if bad:
         lines = [
             f"Receiver at {report.target} broke {len(bad)} check(s) of the contract "

@@ -335,15 +335,15 @@ class ReceiverContract:
             headers=headers,
             baseline=target.baseline,
         ))
-        if result.status is Status.SKIP:
+        if result.status == Status.SKIP:
             pytest.skip(result.reason)
         message = result_message(result)
         if target.app_errors:
             lines = _app_error_lines(target.app_errors, auth, result, headers)
             message += "\n" + printable("\n".join(lines))
-        if result.status is Status.WARN:
+        if result.status == Status.WARN:
             warnings.warn(ContractWarning(message), stacklevel=1)
-        elif result.status is Status.FAIL:
+        elif result.status == Status.FAIL:
             raise ContractCheckFailed(message, result)
 
     def _probe_for(

@@ -91,6 +91,12 @@ def create_app(*, auth: str | None = DEFAULT_AUTH) -> FastAPI:
             processed[report["id"]] = 1
         return Response(status_code=204)
 
+    # For the conformance suite's redelivery check (ReceiverContract.probe_url, or
+    # jobhook check --probe): how many times this receiver processed a report.
+    @app.get("/internal/jobs/{job_id}/processed")
+    async def times_processed(job_id: str) -> int:
+        return processed.get(job_id, 0)
+
     return app
 
 

@@ -18,6 +18,7 @@ class TestHook(ReceiverContract):
     app = create_app  # a FastAPI app, or a zero-argument factory of one
     path = HOOK_PATH
     auth = AUTH
+    probe_url = "/internal/jobs/{id}/processed"  # enables processes-redelivery-once
 
 
 def test_a_redelivered_report_is_processed_once(
