@@ -45,7 +45,7 @@ from werkzeug.wsgi import get_input_stream
 
 from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
-from jobhook_testkit._redact import redact_headers, scrub
+from jobhook_testkit._redact import MIN_SECRET, redact_headers, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
 
 if TYPE_CHECKING:
@@ -363,9 +363,9 @@ class RecordingReceiver:
         headers = redact_headers(list(EnvironHeaders(environ).items()))
         # The Authorization value (sent or expected) may be echoed elsewhere: in the query
         # string (?token=...) or in another header (X-Api-Key, X-Forwarded-Authorization).
-        # (Not a value of a character or three: that would mangle paths and hosts.)
+        # (Not a short value: that would mangle paths and hosts; see MIN_SECRET.)
         for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text}:
-            if not isinstance(secret, str) or len(secret.strip()) < 4:
+            if not isinstance(secret, str) or len(secret.strip()) < MIN_SECRET:
                 continue
             path = scrub(path, secret)
             headers = {name: scrub(value, secret) for name, value in headers.items()}

@@ -83,6 +83,34 @@ def _float(text: str, what: str) -> float:
     return value
 
 
+def receiver_url(text: str) -> str:
+    """A receiver's URL, without ``user:password@`` (the platform sends no such thing).
+
+    The rest is checked by the sender; the message never repeats the URL (it holds a
+    password).
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text.strip())
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        return text  # the sender says what is wrong with it
+    if credentials:
+        raise argparse.ArgumentTypeError(
+            "credentials in the URL are not sent by the platform: remove 'user:password@' "
+            "and give the Authorization value with --auth"
+        )
+    return text
+
+
+def auth_problem(value: str | None) -> str | None:
+    """Why ``value`` cannot be an Authorization header (the message never shows it)."""
+    if value is not None and any(char in value for char in "\r\n\x00"):
+        return "--auth contains a line break or NUL, which an HTTP header cannot carry"
+    return None
+
+
 def add_auth(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--auth", metavar="VALUE", help=f"{help} (never printed)")
 

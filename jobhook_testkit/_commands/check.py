@@ -18,7 +18,8 @@ _FORMATS = ("text", "json", "junit")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "url", nargs="?", metavar="URL", help="the receiver's webhook URL (http or https)"
+        "url", nargs="?", metavar="URL", type=_options.receiver_url,
+        help="the receiver's webhook URL (http or https)",
     )
     parser.add_argument(
         "--app", metavar="MODULE:ATTR",

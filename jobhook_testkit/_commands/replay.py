@@ -36,7 +36,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "file", metavar="FILE",
         help="a recording (jobhook serve --record), NDJSON reports, or a JSON file; - = stdin",
     )
-    parser.add_argument("url", metavar="URL", help="the receiver to deliver to (http or https)")
+    parser.add_argument(
+        "url", metavar="URL", type=_options.receiver_url,
+        help="the receiver to deliver to (http or https)",
+    )
     _options.add_auth(parser, "Authorization value to send")
     _options.add_timeout(parser, "give up on a delivery after this long, like the platform")
     parser.add_argument(

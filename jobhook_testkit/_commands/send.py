@@ -35,7 +35,9 @@ def _header(text: str) -> tuple[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("url", metavar="URL", help="the receiver's URL (http or https)")
+    parser.add_argument(
+        "url", metavar="URL", type=_options.receiver_url, help="the receiver's URL (http or https)"
+    )
     _options.add_auth(parser, "Authorization value, sent verbatim (e.g. 'Bearer ...')")
     _options.add_timeout(
         parser, "hard total deadline, after which the sender hangs up, like the platform"

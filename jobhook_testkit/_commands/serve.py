@@ -294,6 +294,10 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit.server import serve_wsgi
 
     err = sys.stderr
+    problem = _options.auth_problem(args.auth)
+    if problem is not None:  # as send, check and replay refuse it
+        print(f"jobhook serve: {problem}", file=err)
+        return EXIT_USAGE
     console = Console(sys.stdout)
     try:
         receiver = RecordingReceiver(
