@@ -47,6 +47,7 @@ from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, l
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
 from jobhook_testkit._redact import MIN_SECRET, redact_headers, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
+from jobhook_testkit.server import HEADERS_COMPLETE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -127,7 +128,8 @@ class RecordedDelivery:
 @dataclass(frozen=True, slots=True, eq=False)
 class Refusal:
     """A request that was answered but not recorded as data (wrong credentials, too large,
-    not a POST, hung up mid-body, or the recording file could not be written)."""
+    not a POST, the recording file could not be written) or that never arrived whole (the
+    sender hung up mid-headers or mid-body: ``incomplete``)."""
 
     kind: str  # "unauthorized", "too_large", "method", "incomplete", "unrecorded"
     method: str
@@ -381,6 +383,8 @@ class RecordingReceiver:
                 self.on_event(refusal)
             return _plain(start_response, status, reason, _error_body(reason), extra)
 
+        if environ.get(HEADERS_COMPLETE) is False:  # nothing to record: no request came whole
+            return refuse("incomplete", 400, "the sender hung up before the headers ended")
         if method != "POST":
             return refuse("method", 405, f"method {method} not allowed (POST only)",
                           [("Allow", "POST")])
