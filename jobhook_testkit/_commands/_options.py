@@ -144,6 +144,20 @@ def add_tls(parser: argparse.ArgumentParser) -> None:
     tls.add_argument("--insecure", action="store_true", help="do not verify https certificates")
 
 
+def unreachable_hint(reason: str, nothing_was: str) -> str:
+    """What to do about a receiver that could not be reached, for the end of its message.
+
+    A certificate that does not verify is no reason to ask whether the receiver runs:
+    the options that fix it are named instead.
+    """
+    if "certificate verification failed" in reason:
+        return (
+            "(the receiver's TLS certificate is not trusted: give the CA that signed it with "
+            f"--cacert FILE, or skip verification with --insecure; nothing was {nothing_was})"
+        )
+    return f"(is it running? nothing was {nothing_was})"
+
+
 def verify_option(args: argparse.Namespace) -> bool | str:
     """What ``FakeSender(verify=...)`` takes, from ``--cacert`` / ``--insecure``."""
     cacert: str | None = args.cacert

@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 verify=verify,
             )
         except ReceiverUnreachableError as exc:
-            return _usage(f"{exc} (is it running? nothing was checked)")
+            return _usage(f"{exc} {_options.unreachable_hint(str(exc), 'checked')}")
         except (ValueError, TypeError, OSError) as exc:
             from jobhook_testkit._redact import scrub
 

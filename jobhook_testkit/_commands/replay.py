@@ -46,6 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--max-bytes", type=_options.byte_count, default=None, metavar="N",
         help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
     )
+    _options.add_tls(parser)
 
 
 def _where(document: Document) -> str:
@@ -85,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit.sender import FakeSender
 
     err = sys.stderr
+    verify = _options.verify_option(args)
     try:
-        sender = FakeSender(args.url, auth=args.auth, timeout=args.timeout)
+        sender = FakeSender(args.url, auth=args.auth, timeout=args.timeout, verify=verify)
     except ValueError as exc:
         print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
         return EXIT_USAGE
@@ -99,15 +101,16 @@ def run(args: argparse.Namespace) -> int:
     to_send, notes = _plan(documents)
     for note in notes:
         print(f"jobhook replay: {note}", file=err)
-    if not to_send:
+    if not to_send:  # empty, binary, or nothing but skipped lines: an input error
         print(f"jobhook replay: nothing to replay in {args.file}", file=err)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
 
     try:
-        preflight(sender.url, auth=args.auth, timeout=args.timeout)
+        preflight(sender.url, auth=args.auth, timeout=args.timeout, verify=verify)
     except ReceiverUnreachableError as exc:
         message = scrub(str(exc), args.auth)
-        print(f"jobhook replay: {message} (is it running? nothing was sent)", file=err)
+        hint = _options.unreachable_hint(message, "sent")
+        print(f"jobhook replay: {message} {hint}", file=err)
         return EXIT_USAGE
 
     acknowledged = sent = unanswered = 0
