@@ -45,7 +45,7 @@ from werkzeug.wsgi import get_input_stream
 
 from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
-from jobhook_testkit._redact import MIN_SECRET, redact_headers, scrub
+from jobhook_testkit._redact import MIN_SECRET, redact_headers, remember, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
 from jobhook_testkit.server import HEADERS_COMPLETE
 
@@ -242,6 +242,7 @@ class RecordingReceiver:
     ) -> None:
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
             raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
+        remember(auth)  # scrubbed from pytest's reports (see _redact.remember)
         self._auth = auth.encode("utf-8") if auth is not None else None
         self._auth_text = auth
         scheme = (auth or "").strip().partition(" ")[0]
