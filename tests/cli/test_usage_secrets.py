@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +129,27 @@ def test_a_real_run_never_prints_the_value_in_any_case() -> None:
     assert done.returncode == 2
     assert b"unrecognized option --authorisation" in done.stderr
     assert b"SUPERSECRET123" not in (done.stdout + done.stderr).upper()
+
+
+def _echo_in_upper_case(environ: dict[str, object], start_response: Any) -> list[bytes]:
+    given = str(environ.get("HTTP_AUTHORIZATION", ""))
+    start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+    return [f"refused {given.upper()} and {given.lower()}".encode()]
+
+
+def test_an_echo_in_another_case_is_never_printed_by_send_replay_or_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jobhook_testkit import load_schema
+    from jobhook_testkit.server import serve_wsgi
+
+    reports = tmp_path / "reports.ndjson"
+    reports.write_text(json.dumps(load_schema()["examples"][0]) + "\n", encoding="utf-8")
+    with serve_wsgi(_echo_in_upper_case) as server:
+        assert main(["send", server.url, "--auth", SECRET, "--seed", "1"]) == 1
+        assert main(["replay", str(reports), server.url, "--auth", SECRET]) == 1
+        assert main(["check", server.url, "--auth", SECRET, "--format", "json",
+                     "--only", "acknowledges-success-report"]) == 1
+    out, err = capsys.readouterr()
+    assert "refused Bearer [redacted] and Bearer [redacted]" in out
+    assert not _leaks(out + err)
