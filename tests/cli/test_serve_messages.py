@@ -3,7 +3,6 @@ record file deleted while recording, and --auth refused as the other commands re
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import sys
@@ -13,8 +12,6 @@ import pytest
 
 from jobhook_testkit._recording_file import RecordingFile
 from jobhook_testkit.cli import main
-from jobhook_testkit.sender import FakeSender
-from tests.cli.test_serve import sample, serve_process
 
 
 def test_a_port_in_use_is_one_line_that_says_what_to_do(
@@ -93,22 +90,3 @@ def test_a_file_deleted_after_the_last_line_counts_none_on_close(tmp_path: Path)
     kept.append({"n": 1})
     kept.close()
     assert (kept.lines_written, kept.lines_lost) == (1, 0)
-
-
-@pytest.mark.slow
-def test_the_stop_summary_counts_lines_in_the_file_that_exists(tmp_path: Path) -> None:
-    record = tmp_path / "deliveries.ndjson"
-    with serve_process(tmp_path, "--record", str(record)) as (process, url):
-        sender = FakeSender(url)
-        for _ in range(3):
-            assert sender.deliver(sample()).acknowledged
-        record.unlink()
-        assert sender.deliver(sample()).acknowledged  # the path is created again for it
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
-    assert len(record.read_bytes().splitlines()) == 1
-    assert (
-        f"  appended 1 line to {record} (3 earlier lines went to a file of that name that "
-        "was deleted or replaced while recording)\n"
-    ) in err

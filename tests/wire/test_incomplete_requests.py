@@ -3,7 +3,6 @@ counted apart, over real sockets; a whole request that is not a JSON object is r
 
 from __future__ import annotations
 
-import signal
 import socket
 import time
 from pathlib import Path
@@ -83,34 +82,3 @@ def test_a_whole_delivery_is_recorded_as_ever() -> None:
     with serve_recorder() as recorder:
         assert FakeSender(recorder.url).deliver(report).acknowledged
     assert [d.report for d in recorder.deliveries] == [report]
-
-
-@pytest.mark.slow
-def test_serve_counts_incomplete_requests_apart_in_its_summary(tmp_path: Path) -> None:
-    from tests.cli.test_serve import sample, serve_process
-
-    record = tmp_path / "deliveries.ndjson"
-    with serve_process(tmp_path, "--record", str(record)) as (process, url):
-        host, port = url.removeprefix("http://").rsplit(":", 1)
-        for _ in range(3):
-            with socket.create_connection((host, int(port)), timeout=5) as sock:
-                sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n")
-        assert FakeSender(url).deliver(sample(), hang_up_after=5).reason  # mid-body
-        assert FakeSender(url).deliver(sample()).acknowledged
-        assert FakeSender(url).deliver(body=b'"a string"').status_code == 400
-        deadline = time.monotonic() + 10
-        while (tmp_path / "stdout.txt").read_text().count("\n") < 6:
-            assert time.monotonic() < deadline, (tmp_path / "stdout.txt").read_text()
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
-    out = (tmp_path / "stdout.txt").read_text(encoding="utf-8")
-    assert "stopped. 2 deliveries recorded (1 valid, 0 invalid, 1 malformed)" in err
-    assert "  4 incomplete requests, not recorded (the sender hung up before the request " \
-           "was whole)" in err
-    assert "refused" not in err
-    assert out.count("not recorded: the sender hung up before the headers ended") == 3
-    assert out.count("not recorded: the sender hung up before the whole body arrived") == 1
-    assert len(record.read_bytes().splitlines()) == 2
-    assert f"appended 2 lines to {record}\n" in err
