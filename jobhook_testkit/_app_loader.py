@@ -1,4 +1,5 @@
-"""Import a WSGI app from ``MODULE:ATTR`` the way ``flask --app`` and ``uvicorn`` do.
+"""Import a WSGI or ASGI app from ``MODULE:ATTR`` the way ``flask --app`` and ``uvicorn`` do,
+and tell which kind an app is (:func:`app_kind`), so that every front serves it rightly.
 
 * ``MODULE`` is a dotted module name (found from the current directory, which goes on
   the import path) or a file path ending in ``.py`` (its package root goes on the path);
@@ -6,6 +7,12 @@
   works. Without ``ATTR``: ``app``, ``application``, then ``create_app``, ``make_app``.
 
 Every failure is an :class:`AppLoadError` whose message is one clear line.
+
+An ASGI 3 app is a coroutine function ``app(scope, receive, send)`` or an object whose
+``__call__`` is one (FastAPI, Starlette, Quart, Django's ``get_asgi_application()``). Any
+other callable is taken for a WSGI app (WSGI has no marker), except the ASGI 2
+"double-callable" form, ``app(scope)`` returning the coroutine function, which gets a
+message of its own.
 """
 
 from __future__ import annotations
@@ -15,9 +22,14 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["AppLoadError", "load_app"]
+if TYPE_CHECKING:
+    from jobhook_testkit.server import LiveServer
+
+__all__ = ["AppLoadError", "LifespanError", "app_kind", "load_app", "resolve_app", "start_server"]
+
+AppKind = Literal["wsgi", "asgi"]
 
 _APP_NAMES = ("app", "application")
 _FACTORY_NAMES = ("create_app", "make_app")
@@ -25,6 +37,10 @@ _FACTORY_NAMES = ("create_app", "make_app")
 
 class AppLoadError(Exception):
     """The app could not be loaded; the message says why in one line."""
+
+
+class LifespanError(RuntimeError):
+    """An ASGI app's lifespan startup or shutdown failed; the message says how."""
 
 
 def _module_name(module: str, cwd: Path) -> tuple[str, Path | None]:
@@ -87,21 +103,102 @@ def _exit_call(exc: SystemExit) -> str:
 
 
 def _is_asgi(obj: Any) -> bool:
-    if inspect.isfunction(obj):
-        return inspect.iscoroutinefunction(obj)
-    return callable(obj) and inspect.iscoroutinefunction(type(obj).__call__)
+    """An ASGI 3 application: ``await app(scope, receive, send)``."""
+    if inspect.isclass(obj):  # instances made by (scope, receive, send) and awaited
+        return hasattr(obj, "__await__")
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = inspect.getattr_static(type(obj), "__call__", None)
+    return callable(obj) and inspect.iscoroutinefunction(call)
+
+
+def _is_asgi2(obj: Any) -> bool:
+    """An ASGI 2 "double callable": ``app(scope)`` gives ``await instance(receive, send)``."""
+    if inspect.isclass(obj):  # instances are called (receive, send), not (scope, ...)
+        call = inspect.getattr_static(obj, "__call__", None)
+        if not inspect.iscoroutinefunction(call):
+            return False
+        try:
+            return len(inspect.signature(call).parameters) == 3  # self, receive, send
+        except (TypeError, ValueError):
+            return False
+    if not inspect.isfunction(obj):
+        return False
+    names = list(inspect.signature(obj).parameters)
+    return names == ["scope"]
+
+
+ASGI2_MESSAGE = (
+    "is an ASGI 2 (double-callable) app: app(scope) returning a coroutine; ASGI 3 is "
+    "needed. Wrap it: asgiref.compatibility.guarantee_single_callable(app)"
+)
+
+
+def app_kind(obj: Any) -> AppKind:
+    """``"asgi"`` for an ASGI 3 app, ``"wsgi"`` for any other callable.
+
+    Raises ``TypeError`` (the message continues the object's name: ``"'x' " + message``)
+    for an ASGI 2 app or something that is not callable at all.
+    """
+    if _is_asgi(obj):
+        return "asgi"
+    if _is_asgi2(obj):
+        raise TypeError(ASGI2_MESSAGE)
+    if not callable(obj) or isinstance(obj, str | bytes):
+        raise TypeError(f"is a {type(obj).__name__}, not a WSGI or ASGI application")
+    return "wsgi"
 
 
 def _is_factory(obj: Any) -> bool:
-    if inspect.isclass(obj):
-        return True
-    if not (inspect.isfunction(obj) or inspect.ismethod(obj)):
+    """A zero-argument callable that makes the app (``create_app``, an app class)."""
+    if _is_asgi(obj) or _is_asgi2(obj):
+        return False
+    if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismethod(obj)):
         return False
     try:
         inspect.signature(obj).bind()
     except TypeError:
         return False  # it needs arguments: a WSGI function (environ, start_response)
+    except ValueError:  # no signature to inspect (a builtin class): call it to see
+        return inspect.isclass(obj)
     return True
+
+
+def resolve_app(obj: Any) -> tuple[Any, AppKind]:
+    """The app ``obj`` is, or makes when it is a zero-argument factory, and its kind.
+
+    Raises ``TypeError`` for what cannot be served (one line; see :func:`app_kind`). What
+    a factory raises propagates.
+    """
+    if _is_factory(obj):
+        made = obj()
+        try:
+            return made, app_kind(made)
+        except TypeError as exc:
+            name = getattr(obj, "__name__", "the factory")
+            raise TypeError(f"what {name}() returned {exc}") from None
+    try:
+        return obj, app_kind(obj)
+    except TypeError as exc:
+        raise TypeError(f"the app {exc}") from None
+
+
+def start_server(app: Any) -> LiveServer:
+    """Serve ``app`` (WSGI, ASGI, or a zero-argument factory of either) on an ephemeral
+    127.0.0.1 port: Werkzeug for WSGI, uvicorn for ASGI (lifespan included). Started."""
+    if not callable(app) or isinstance(app, str | bytes):
+        raise TypeError(
+            "target must be a URL or a WSGI or ASGI application (or a zero-argument "
+            f"factory of one), got {type(app).__name__}"
+        )
+    app, kind = resolve_app(app)
+    if kind == "asgi":
+        from jobhook_testkit._asgi_server import AsgiLiveServer
+
+        return AsgiLiveServer(app).start()
+    from jobhook_testkit.server import LiveServer
+
+    return LiveServer(app).start()
 
 
 def _needs_arguments(obj: Any) -> bool:
@@ -127,7 +224,8 @@ def _resolve(module: Any, attr: str, spec: str) -> Any:
 
 
 def load_app(spec: str, *, cwd: str | os.PathLike[str] | None = None) -> Any:
-    """Import and return the WSGI application that ``spec`` (``MODULE[:ATTR]``) names."""
+    """Import and return the WSGI or ASGI application that ``spec`` (``MODULE[:ATTR]``)
+    names, calling it first when it is a zero-argument factory."""
     module_part, sep, attr = spec.strip().rpartition(":")
     if not sep:
         module_part, attr = attr, ""
@@ -161,11 +259,8 @@ def load_app(spec: str, *, cwd: str | os.PathLike[str] | None = None) -> Any:
             raise AppLoadError(f"{attr}() called {_exit_call(exc)}") from None
         except Exception as exc:
             raise AppLoadError(f"{attr}() raised {type(exc).__name__}: {exc}") from None
-    if _is_asgi(obj):
-        raise AppLoadError(
-            f"{spec!r} is an ASGI app; --app serves WSGI apps. Serve it with an ASGI "
-            "server (e.g. uvicorn) and pass its URL instead"
-        )
-    if not callable(obj):
-        raise AppLoadError(f"{spec!r} is a {type(obj).__name__}, not a WSGI application")
+    try:
+        app_kind(obj)
+    except TypeError as exc:
+        raise AppLoadError(f"{spec!r} {exc}") from None
     return obj

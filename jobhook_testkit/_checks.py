@@ -1,4 +1,4 @@
-"""The checks of the conformance suite, registered in :data:`CHECKS` (see contract.py).
+"""The checks of the conformance suite, registered in :data:`CHECKS` (see _registry.py).
 
 Every check sends an ordinary report (SUCCESS, export, fresh id) unless the check is about
 the report itself, so one receiver bug fails the checks about it and not a dozen others.
@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from jobhook_testkit.assertions import describe
-from jobhook_testkit.contract import Check, CheckContext, Level, Status, Verdict
+from jobhook_testkit._check_context import Check, CheckContext
+from jobhook_testkit._check_redelivery import processed_once
+from jobhook_testkit._suite_types import Level, Status, Verdict
+from jobhook_testkit.delivery import describe
 from jobhook_testkit.sender import encode_report
 
 if TYPE_CHECKING:
@@ -234,44 +236,6 @@ def _redelivery(ctx: CheckContext) -> Verdict:
     )
 
 
-def _processed_once(ctx: CheckContext) -> Verdict:
-    assert ctx.probe is not None
-    report = ctx.report()
-    deliveries = (ctx.deliver(report), ctx.deliver(report))
-    deadline = time.monotonic() + ctx.timeout
-    try:
-        count = ctx.probe(report)
-        while count == 0 and time.monotonic() < deadline:  # it may process asynchronously
-            time.sleep(0.02)
-            count = ctx.probe(report)
-    except Exception as exc:  # the user's probe, not a bug of ours: say so
-        return Verdict(
-            Status.FAIL,
-            f"the side-effect probe raised {type(exc).__name__}: {exc}",
-            describe(
-                deliveries[1],
-                headline=f"The side-effect probe raised {type(exc).__name__}: {exc}",
-                expected="probe(report) returns how many times the report was processed "
-                "(or None when it cannot tell)",
-            ),
-            deliveries,
-        )
-    if count is None:
-        return Verdict(Status.SKIP, "the probe could not tell how often it processed the report")
-    if count == 1:
-        return Verdict(Status.PASS, deliveries=deliveries)
-    return Verdict(
-        Status.FAIL,
-        f"the same report delivered twice was processed {count} times; expected once",
-        describe(
-            deliveries[1],
-            headline=f"The same report, delivered twice, was processed {count} times.",
-            expected="the side effect exactly once (deduplicate on the report id)",
-        ),
-        deliveries,
-    )
-
-
 # -- Authorization ------------------------------------------------------------------------
 
 _REFUSE = "401 or 403 (the Authorization value is not the configured one)"
@@ -458,31 +422,34 @@ CHECKS: tuple[Check, ...] = (
           "receiver error.", _redelivery),
     Check("processes-redelivery-once", MUST,
           "A report delivered twice must not trigger its side effect twice.",
-          _processed_once, needs="probe"),
+          processed_once, needs="probe", waits=True),
     Check("refuses-missing-authorization", MUST,
           "Without the configured Authorization anyone could post fake job reports.",
-          _missing_auth, needs="auth"),
+          _missing_auth, needs="auth", credited_after_ack=True),
     Check("refuses-wrong-authorization", MUST,
-          "A wrong Authorization value must not be accepted.", _wrong_auth, needs="auth"),
+          "A wrong Authorization value must not be accepted.", _wrong_auth, needs="auth",
+          credited_after_ack=True),
     Check("refuses-wrong-credential", MUST,
           "Checking only the scheme ('Bearer ...') lets any token through.",
-          _wrong_credential, needs="auth"),
+          _wrong_credential, needs="auth", credited_after_ack=True),
     Check("refuses-empty-authorization", MUST,
           "An empty Authorization header must not count as a match.", _empty_auth,
-          needs="auth"),
+          needs="auth", credited_after_ack=True),
     Check("rejects-invalid-json", MUST,
           "Garbage must get a 4xx and leave the receiver healthy, not crash it.",
-          _invalid_json),
+          _invalid_json, credited_after_ack=True),
     Check("rejects-empty-body", MUST,
-          "An empty body must get a 4xx and leave the receiver healthy.", _empty_body),
+          "An empty body must get a 4xx and leave the receiver healthy.", _empty_body,
+          credited_after_ack=True),
     Check("rejects-non-object-json", MUST,
           "Valid JSON that is not an object (array, string, number, null) must get a 4xx, "
-          "not a crash.", _non_object),
+          "not a crash.", _non_object, credited_after_ack=True),
     Check("rejects-invalid-utf8", MUST,
-          "Bytes that are not UTF-8 must get a 4xx, not a decoding crash.", _invalid_utf8),
+          "Bytes that are not UTF-8 must get a 4xx, not a decoding crash.", _invalid_utf8,
+          credited_after_ack=True),
     Check("tolerates-odd-content-type", MUST,
           "A valid body with a surprising Content-Type must never cause a 5xx.",
-          _odd_content_type),
+          _odd_content_type, credited_after_ack=True),
     Check("survives-hang-up", MUST,
           "A sender that hangs up mid-body must not wedge or kill the receiver.", _hang_up,
           waits=True),
@@ -491,10 +458,11 @@ CHECKS: tuple[Check, ...] = (
           "timeout.", _concurrent, exclusive=True, loads=True),
     Check("answers-well-within-timeout", SHOULD,
           "A receiver answering near the timeout loses reports on a slow day.", _fast_answer,
-          exclusive=True),
+          exclusive=True, credited_after_ack=True),
     Check("rejects-get", SHOULD,
-          "Only POST delivers reports; a GET should get 405, not trigger processing.", _get),
+          "Only POST delivers reports; a GET should get 405, not trigger processing.", _get,
+          credited_after_ack=True),
     Check("rejects-schema-invalid-report", SHOULD,
           "A report that breaks the contract should get a 4xx rather than be processed.",
-          _schema_invalid),
+          _schema_invalid, credited_after_ack=True),
 )

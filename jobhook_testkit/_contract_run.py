@@ -1,38 +1,37 @@
-"""Running the conformance suite: the run loop, the silence breaker, app-error lines.
+"""Running the conformance suite: the run loop, the first delivery, app-error lines.
 
-contract.py holds the registry, the data (CheckContext, CheckResult, ContractReport) and
-the public ``check_receiver``; this is how a run goes, imported only when one starts.
+Below the fronts (``check_receiver``, the CLI, ``ReceiverContract``), above the checks:
+this is how a run goes, imported only when one starts.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jobhook_testkit._redact import redact_authorization, scrub
-from jobhook_testkit._seeds import new_seed
-from jobhook_testkit.contract import (
+from jobhook_testkit._check_context import (
+    STOP_AFTER_UNANSWERED,
     Check,
     CheckContext,
+    Liveness,
+)
+from jobhook_testkit._preflight import first_delivery
+from jobhook_testkit._redact import is_secret_header, redact_authorization, scrub
+from jobhook_testkit._registry import select_checks
+from jobhook_testkit._seeds import new_seed
+from jobhook_testkit._suite_types import (
     CheckResult,
     ContractReport,
     SideEffectProbe,
-    Status,
-    Verdict,
-    _join_url,
-    preflight,
-    select_checks,
+    join_url,
 )
 
-if TYPE_CHECKING:
-    from jobhook_testkit.delivery import Delivery
-
 __all__ = [
+    "STOP_AFTER_UNANSWERED",
     "Liveness",
     "describe_errors",
     "fits_in_timeout",
@@ -40,68 +39,6 @@ __all__ = [
     "run_suite",
     "sent_secrets",
 ]
-
-# Deliveries in a row without an answer after which a run stops sending (see Liveness).
-STOP_AFTER_UNANSWERED = 6
-
-
-class Liveness:
-    """Counts deliveries in a row, across a run, that got no answer within the timeout.
-
-    Each costs a whole timeout; once ``limit`` of them come in a row (no answer of any
-    kind in between) the receiver is taken as gone silent and the checks still to come
-    fail at once, instead of each waiting out its own timeouts (23 checks would take
-    minutes). A delivery that gets any answer resets the count.
-    """
-
-    def __init__(self, limit: int = STOP_AFTER_UNANSWERED) -> None:
-        self.limit = limit
-        self.interrupted = False
-        self._unanswered = 0
-        self._lock = threading.Lock()
-
-    def record(self, deliveries: Iterable[Delivery]) -> None:
-        with self._lock:
-            for delivery in deliveries:
-                outcome = str(delivery.outcome)
-                if outcome == "timed_out":
-                    self._unanswered += 1
-                elif outcome in ("acknowledged", "rejected"):
-                    self._unanswered = 0
-
-    def interrupt(self) -> None:
-        """The run is being abandoned (Ctrl-C): send nothing more."""
-        self.interrupted = True
-
-    @property
-    def silent(self) -> bool:
-        return self._unanswered >= self.limit or self.interrupted
-
-
-def stopped_verdict(ctx: CheckContext, reason: str) -> Verdict:
-    """The failure of a check cut short because the receiver had gone silent."""
-    expected = f"an answer to every delivery within {ctx.timeout:g} s (the configured timeout)"
-    unanswered = [d for d in ctx.sent if str(d.outcome) == "timed_out"]
-    if unanswered:
-        from jobhook_testkit.assertions import describe
-
-        details = describe(unanswered[-1], expected=expected,
-                           headline="The receiver stopped answering; the check stopped too.")
-    else:
-        limit = ctx.liveness.limit if ctx.liveness else 0
-        headline = (
-            f"The receiver stopped answering after this check's first {len(ctx.sent)} "
-            "deliveries." if ctx.sent else
-            "The receiver stopped answering before this check could run."
-        )
-        details = "\n".join([
-            headline,
-            f"  sent:      nothing more: {limit} deliveries in a row had just gone unanswered",
-            f"  received:  no answer within {ctx.timeout:g} s to any of them",
-            f"  expected:  {expected}",
-        ])
-    return Verdict(Status.FAIL, reason, details, tuple(ctx.sent))
-
 
 def run_checks(
     selected: Sequence[Check],
@@ -175,38 +112,45 @@ def run_suite(
     probe: SideEffectProbe | None,
     concurrency: int,
     verify: bool | str,
+    headers: Mapping[str, str] | None = None,
+    probe_url: str | None = None,
+    path_hint: str = "path=",
 ) -> ContractReport:
     """:func:`jobhook_testkit.contract.check_receiver`, which documents it."""
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if probe is not None and probe_url is not None:
+        raise ValueError("give probe= or probe_url=, not both")
     selected = select_checks(only)
     run_seed = new_seed() if seed is None else seed
+    headers = dict(headers or {})
     started = time.perf_counter()
     app_errors: list[BaseException] = []
     with ExitStack() as stack:
         if isinstance(target, str):
-            url = _join_url(target, path)
-            preflight(url, auth=auth, timeout=timeout, verify=verify)
+            url = join_url(target, path)
         else:
-            from jobhook_testkit._app_loader import _is_asgi
-            from jobhook_testkit.server import LiveServer
+            from jobhook_testkit._app_loader import start_server
 
-            if _is_asgi(target) or not callable(target):
-                raise TypeError(
-                    f"target must be a URL or a WSGI application, got "
-                    f"{'an ASGI app' if callable(target) else type(target).__name__}: serve "
-                    "an ASGI app with an ASGI server (uvicorn...) and pass its URL"
-                )
             # Not serve_wsgi(): errors the app raises are results (5xx answers) here, not
             # exceptions to re-raise at the end.
-            server = LiveServer(target).start()
+            server = start_server(target)  # WSGI, ASGI or a factory; TypeError otherwise
             stack.callback(server.stop)
             app_errors = server.errors
-            url = _join_url(server.url, path)
-            # Bad options (an Authorization value with a line break...) fail here, once.
-            CheckContext(url, auth, timeout, run_seed, "", verify=verify).sender  # noqa: B018
+            url = join_url(server.url, path)
+        if probe_url is not None:
+            from jobhook_testkit._http_probe import HttpProbe
 
+            probe = HttpProbe(probe_url, url, auth=auth, headers=headers, timeout=timeout,
+                              verify=verify)
+        # Bad options (an Authorization value with a line break...) fail here, once; so
+        # does a URL where nothing takes reports (404, 405, a redirect).
+        baseline = first_delivery(
+            url, auth=auth, timeout=timeout, seed=run_seed, verify=verify, headers=headers,
+            path_hint=path_hint, silence_is_unreachable=isinstance(target, str),
+        )
         liveness = Liveness()
+        liveness.record([baseline])
 
         def make_context(check: Check) -> CheckContext:
             return CheckContext(
@@ -218,10 +162,13 @@ def run_suite(
                 probe=probe,
                 verify=verify,
                 liveness=liveness,
+                headers=headers,
+                baseline=baseline,
             )
 
         results = run_checks(selected, make_context, concurrency=concurrency,
                              liveness=liveness)
+    secrets = [*sent_secrets(auth, results), *_header_secrets(headers)]
     return ContractReport(
         target=url,
         seed=run_seed,
@@ -229,8 +176,14 @@ def run_suite(
         auth=redact_authorization(auth),
         results=results,
         elapsed=time.perf_counter() - started,
-        app_errors=describe_errors(app_errors, secrets=sent_secrets(auth, results)),
+        app_errors=describe_errors(app_errors, secrets=secrets),
+        first_delivery=baseline,
     )
+
+
+def _header_secrets(headers: Mapping[str, str]) -> list[str]:
+    """The values of credential-like ``headers`` (redacted wherever they could show)."""
+    return [value for name, value in headers.items() if is_secret_header(name)]
 
 
 def sent_secrets(auth: str | None, results: Iterable[CheckResult]) -> list[str]:

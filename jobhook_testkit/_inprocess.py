@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobhook_testkit._transport import Exchange, Request, answered, remaining
 from jobhook_testkit.delivery import Outcome
@@ -228,58 +228,90 @@ class InProcessTransport:
         app = self.app
         _POOL.submit(lambda: _work(app, environ, run, max_body))
         finished = run.done.wait(max(0.0, remaining(deadline)))
-        if request.hang_up_after is not None:
-            # The sender hung up, so the app's answer (if any) is never read; it was
-            # still waited for (up to the deadline) so a test sees its reaction at once.
-            cut = max(0, min(request.hang_up_after, len(request.body)))
-            return Exchange(
-                Outcome.CONNECTION_FAILED,
-                f"the sender hung up after {cut} of {len(request.body)} body bytes, as asked "
-                f"(hang_up_after={request.hang_up_after})",
-            )
-        if slow is not None and (slow.expired or not (finished or slow.finished)):
-            return Exchange(
-                Outcome.TIMED_OUT,
-                f"the deadline passed while the body was still being sent slowly "
-                f"(send_rate={request.send_rate})",
-            )
-        with run.lock:
-            return self._result(run, finished)
+        return conclude(request, run, finished, slow, self.timeout_text, "WSGI")
 
-    def _result(self, run: _Run, finished: bool) -> Exchange:
-        code, text = _status(run.status) if run.status is not None else (None, "")
-        body = bytes(run.body)
-        if not finished:
-            if code is None:
-                reason = f"the app did not answer within {self.timeout_text} (it runs on)"
-            else:
-                reason = (
-                    f"the app started answering but its body was still being produced after "
-                    f"{self.timeout_text} ({len(body)} bytes so far; it runs on)"
-                )
-            return Exchange(Outcome.TIMED_OUT, reason, code, text, dict(run.headers), body)
-        if run.error is not None:
-            error = f"{type(run.error).__name__}: {run.error}".strip().rstrip(":")
-            if code is None:
-                return Exchange(
-                    Outcome.REJECTED,
-                    f"the app raised {error}; a WSGI server answers 500 INTERNAL SERVER ERROR",
-                    500,
-                    "INTERNAL SERVER ERROR",
-                    {},
-                    run.trace.encode("utf-8", errors="replace"),
-                )
-            return Exchange(
-                Outcome.CONNECTION_FAILED,
-                f"the app raised {error} in the middle of the body; a server would drop "
-                "the connection",
-                code,
-                text,
-                dict(run.headers),
-                body,
+
+class _BodyPace(Protocol):
+    """How far a slowly sent body got: ``expired`` (the deadline cut it), ``finished``."""
+
+    @property
+    def expired(self) -> bool: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+
+_SERVER_500 = {"WSGI": "INTERNAL SERVER ERROR", "ASGI": "Internal Server Error"}
+_ARTICLE = {"WSGI": "a", "ASGI": "an"}
+
+
+def conclude(
+    request: Request,
+    run: _Run,
+    finished: bool,
+    slow: _BodyPace | None,
+    timeout_text: str,
+    kind: str,
+) -> Exchange:
+    """The exchange an in-process run amounts to, once it finished or the deadline came.
+
+    Shared by the WSGI and the ASGI (``kind``) transports, so both tell the same story.
+    """
+    if request.hang_up_after is not None:
+        # The sender hung up, so the app's answer (if any) is never read; it was
+        # still waited for (up to the deadline) so a test sees its reaction at once.
+        cut = max(0, min(request.hang_up_after, len(request.body)))
+        return Exchange(
+            Outcome.CONNECTION_FAILED,
+            f"the sender hung up after {cut} of {len(request.body)} body bytes, as asked "
+            f"(hang_up_after={request.hang_up_after})",
+        )
+    if slow is not None and (slow.expired or not (finished or slow.finished)):
+        return Exchange(
+            Outcome.TIMED_OUT,
+            f"the deadline passed while the body was still being sent slowly "
+            f"(send_rate={request.send_rate})",
+        )
+    with run.lock:
+        return _result(run, finished, timeout_text, kind)
+
+
+def _result(run: _Run, finished: bool, timeout_text: str, kind: str) -> Exchange:
+    code, text = _status(run.status) if run.status is not None else (None, "")
+    body = bytes(run.body)
+    if not finished:
+        if code is None:
+            reason = f"the app did not answer within {timeout_text} (it runs on)"
+        else:
+            reason = (
+                f"the app started answering but its body was still being produced after "
+                f"{timeout_text} ({len(body)} bytes so far; it runs on)"
             )
-        assert code is not None
-        return answered(code, text, dict(run.headers), body)
+        return Exchange(Outcome.TIMED_OUT, reason, code, text, dict(run.headers), body)
+    if run.error is not None:
+        error = f"{type(run.error).__name__}: {run.error}".strip().rstrip(":")
+        if code is None:
+            server_text = _SERVER_500[kind]
+            return Exchange(
+                Outcome.REJECTED,
+                f"the app raised {error}; {_ARTICLE[kind]} {kind} server answers 500 "
+                f"{server_text}",
+                500,
+                server_text,
+                {},
+                run.trace.encode("utf-8", errors="replace"),
+            )
+        return Exchange(
+            Outcome.CONNECTION_FAILED,
+            f"the app raised {error} in the middle of the body; a server would drop "
+            "the connection",
+            code,
+            text,
+            dict(run.headers),
+            body,
+        )
+    assert code is not None
+    return answered(code, text, dict(run.headers), body)
 
 
 def is_wsgi_app(target: object) -> bool:

@@ -1,8 +1,8 @@
 """pytest wiring for the sender fixtures (registered by jobhook_testkit.plugin).
 
 ``jobhook_sender``: a factory of fake senders for one test; their deliveries are kept and
-the last few are shown in the report of a failing test. ``live_receiver``: serves WSGI apps
-on ephemeral ports, one server per app for the whole session.
+the last few are shown in the report of a failing test. ``live_receiver``: serves WSGI and
+ASGI apps on ephemeral ports, one server per app for the whole session.
 
 Nothing heavy is imported here: the library is imported by the fixtures that use it.
 """
@@ -59,13 +59,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def jobhook_sender(request: pytest.FixtureRequest) -> SenderFactory:
+def jobhook_sender(request: pytest.FixtureRequest) -> Iterator[SenderFactory]:
     """A factory of FakeSenders for this test: ``jobhook_sender(target, **options)``.
 
-    ``target`` is a URL or a WSGI app; options are FakeSender's, and ``timeout`` defaults to
-    ini ``jobhook_timeout`` (5 s). Every delivery of the test is kept in
-    ``jobhook_sender.deliveries`` (``.last`` is the latest); when the test fails, the last
-    few, redacted, are added to its report.
+    ``target`` is a URL or a WSGI or ASGI app (or a zero-argument factory of one; ASGI
+    apps get their lifespan, shut down at the end of the test); options are FakeSender's,
+    and ``timeout`` defaults to ini ``jobhook_timeout`` (5 s). Every delivery of the test
+    is kept in ``jobhook_sender.deliveries`` (``.last`` is the latest); when the test
+    fails, the last few, redacted, are added to its report.
     """
     from jobhook_testkit.sender import SenderFactory
 
@@ -74,7 +75,8 @@ def jobhook_sender(request: pytest.FixtureRequest) -> SenderFactory:
     add_failure_section(
         request.node, "jobhook deliveries", lambda: factory.summary(SHOWN_DELIVERIES)
     )
-    return factory
+    yield factory
+    factory.close()
 
 
 def _identity(app: WSGIApplication) -> tuple[int, ...]:
@@ -93,13 +95,13 @@ class _ServerPool:
 
     def get(self, app: WSGIApplication) -> tuple[LiveServer, bool]:
         """The app's server, and whether it was started just now."""
-        from jobhook_testkit.server import LiveServer
+        from jobhook_testkit._app_loader import start_server
 
         key = _identity(app)
         entry = self._servers.get(key)
         if entry is not None:
             return entry[1], False
-        server = LiveServer(app).start()
+        server = start_server(app)  # WSGI, ASGI (under uvicorn) or a factory of either
         self._servers[key] = (app, server)  # the app is kept, so its ids stay unique
         return server, True
 
@@ -121,8 +123,10 @@ def _jobhook_live_servers() -> Iterator[_ServerPool]:
 def live_receiver(
     _jobhook_live_servers: _ServerPool,
 ) -> Iterator[Callable[[WSGIApplication], LiveServer]]:
-    """A factory serving WSGI apps over real sockets: ``live_receiver(app)`` -> server.
+    """A factory serving apps over real sockets: ``live_receiver(app)`` -> server.
 
+    ``app`` is a WSGI app (Werkzeug serves it), an ASGI app (uvicorn, lifespan included)
+    or a zero-argument factory of either.
     The server's ``.url`` is ``http://127.0.0.1:PORT`` (no trailing slash). Each app gets
     one server for the whole session (started on first use, stopped at session end), so
     asking again, in this test or a later one, is free. An exception the app raises during

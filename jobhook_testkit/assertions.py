@@ -8,12 +8,13 @@ They hide themselves from pytest tracebacks (``__tracebackhide__``).
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from jobhook_testkit.delivery import describe
+
 if TYPE_CHECKING:
-    from jobhook_testkit.contract import ContractReport, SideEffectProbe
+    from jobhook_testkit._suite_types import ContractReport, SideEffectProbe
     from jobhook_testkit.delivery import Delivery
 
 __all__ = [
@@ -25,9 +26,6 @@ __all__ = [
     "assert_rejected",
     "describe",
 ]
-
-
-_NOT_2XX = re.compile(r"^\s+\(answered .*, not a 2xx\)$")
 
 
 class ReceiverAssertionError(AssertionError):
@@ -45,27 +43,6 @@ class ContractFailedError(ReceiverAssertionError):
         first = next((d for r in report.failures for d in r.deliveries[-1:]), None)
         super().__init__(message, first)
         self.report = report
-
-
-def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
-    """The delivery's "sent / received" block with our own headline and expectation."""
-    from jobhook_testkit._text import printable
-
-    # Control characters a receiver sent (in its status line) are shown escaped, so they
-    # cannot split the block into stray lines or act on a terminal.
-    text = printable(str(delivery))
-    # The delivery's own "(answered 400, not a 2xx)" note assumes a 2xx was wanted.
-    lines = [line for line in text.split("\n") if not _NOT_2XX.match(line)]
-    if headline is not None and lines:
-        lines[0] = headline
-    expected_line = f"  expected:  {expected}"
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith("expected:"):
-            lines[index] = expected_line
-            break
-    else:
-        lines.append(expected_line)
-    return "\n".join(lines)
 
 
 def _seconds(name: str, value: float) -> float:
@@ -177,18 +154,21 @@ def assert_conforms(
     probe: SideEffectProbe | None = None,
     strict: bool = False,
     verify: bool | str = True,
+    headers: Mapping[str, str] | None = None,
+    probe_url: str | None = None,
 ) -> ContractReport:
     """Run the conformance suite; raise if a MUST check fails (any check when ``strict``).
 
     Returns the :class:`ContractReport` so a test can look at warnings and skips.
-    ``verify`` is for an https receiver: True, False or a CA bundle path.
+    ``verify`` is for an https receiver: True, False or a CA bundle path; ``headers`` and
+    ``probe_url`` are those of :func:`~jobhook_testkit.contract.check_receiver`.
     """
     __tracebackhide__ = True
     from jobhook_testkit.contract import Status, check_receiver
 
     report = check_receiver(
         target, path=path, auth=auth, timeout=timeout, only=only, seed=seed, probe=probe,
-        verify=verify,
+        verify=verify, headers=headers, probe_url=probe_url,
     )
     bad = [r for r in report if r.status is Status.FAIL or (strict and r.status is Status.WARN)]
     if bad:

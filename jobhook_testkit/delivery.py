@@ -1,7 +1,9 @@
 """The record of one delivery attempt: what was sent, what came back, and the outcome.
 
 A :class:`Delivery` is data (tests inspect its fields) and it explains itself:
-``str(delivery)`` is the "sent / received / expected" block every failure message uses.
+``str(delivery)`` is the "sent / received / expected" block every failure message uses,
+and :func:`describe` gives it another headline and expectation (the checks and the
+assertions both tell their failures that way).
 Authorization values are kept as sent (so a test can check them) but redacted in every
 printed form: ``str()``, ``repr()`` and the rendered block.
 """
@@ -9,12 +11,13 @@ printed form: ``str()``, ``repr()`` and the rendered block.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 from jobhook_testkit._redact import redact_authorization, redact_headers, scrub
 from jobhook_testkit._text import printable
 
-__all__ = ["Delivery", "Outcome", "SentRequest"]
+__all__ = ["Delivery", "Outcome", "SentRequest", "describe"]
 
 # How much of each body the rendered block shows.
 _PREVIEW_CHARS = 160
@@ -161,3 +164,25 @@ def render(delivery: Delivery) -> str:
         f"  expected:  a 2xx answer within {delivery.timeout:g} s (the configured timeout)",
     ]
     return scrub("\n".join(lines), request.authorization)
+
+
+# The block's own "(answered 400, not a 2xx)" note assumes a 2xx was wanted.
+_NOT_2XX = re.compile(r"^\s+\(answered .*, not a 2xx\)$")
+
+
+def describe(delivery: Delivery, *, expected: str, headline: str | None = None) -> str:
+    """The delivery's "sent / received" block with our own headline and expectation."""
+    # Control characters a receiver sent (in its status line) are shown escaped, so they
+    # cannot split the block into stray lines or act on a terminal.
+    text = printable(str(delivery))
+    lines = [line for line in text.split("\n") if not _NOT_2XX.match(line)]
+    if headline is not None and lines:
+        lines[0] = headline
+    expected_line = f"  expected:  {expected}"
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("expected:"):
+            lines[index] = expected_line
+            break
+    else:
+        lines.append(expected_line)
+    return "\n".join(lines)

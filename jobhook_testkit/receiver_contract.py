@@ -3,45 +3,54 @@
     from jobhook_testkit import ReceiverContract
 
     class TestJobHook(ReceiverContract):
-        app = create_app()              # a WSGI app (or zero-argument factory), or:
+        app = create_app()              # a WSGI or ASGI app (or zero-argument factory), or:
         # url = "http://127.0.0.1:8000" # a receiver that is already running
         path = "/hooks/jobs"
         auth = "Bearer s3cret"
+        # optional, enables processes-redelivery-once: a URL answering the count...
+        probe_url = "/hooks/jobs/{id}/processed"
 
-        def probe(self, report):        # optional: enables processes-redelivery-once
-            return db.count_processed(report["id"])
+        # ... or a method (not both)
+        # def probe(self, report):
+        #     return db.count_processed(report["id"])
 
 Each check of the registry becomes one test, ``test_contract[<check name>]``. A failed
 MUST check fails its test with the "sent / received / expected" story; a failed SHOULD
 check passes with a :class:`ContractWarning`; a check that cannot apply is skipped with
 the reason. An unreachable ``url`` fails one test, ``test_contract[receiver-reachable]``,
-and skips the others, instead of erroring every test.
+and skips the others, instead of erroring every test; so does a ``path`` where nothing
+takes reports (an ordinary report got 404, 405 or a redirect), for ``app`` in the first
+test that runs.
 """
 
 from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
-from jobhook_testkit._contract_run import Liveness, describe_errors, sent_secrets
+from jobhook_testkit._check_context import CheckContext, Liveness
+from jobhook_testkit._contract_run import describe_errors, sent_secrets
+from jobhook_testkit._registry import check_names, get_check
 from jobhook_testkit._seeds import derive_seed, new_seed
-from jobhook_testkit._text import printable
-from jobhook_testkit.contract import (
+from jobhook_testkit._suite_types import (
     DEFAULT_TIMEOUT,
-    CheckContext,
     CheckResult,
     ContractWarning,
+    EndpointNotFoundError,
     ReceiverUnreachableError,
+    SideEffectProbe,
     Status,
-    check_names,
-    get_check,
     path_problem,
 )
+from jobhook_testkit._text import printable
+
+if TYPE_CHECKING:
+    from jobhook_testkit.delivery import Delivery
 
 __all__ = ["ContractCheckFailed", "ReceiverContract"]
 
@@ -74,20 +83,34 @@ class _Target:
     url: str
     seed: int
     timeout: float
-    error: ReceiverUnreachableError | None = None
+    error: ReceiverUnreachableError | None = field(default=None, repr=False)
     app_errors: list[BaseException] | None = None  # what a served app raised
     app_problem: str | None = None  # the app could not be made: one test fails, with it
     reported_by: str | None = None  # the check whose test reported app_problem
+    skip_reason: str = "the app could not be made"  # what the other tests say
     # Shared by the class's checks: once the receiver has gone silent, the checks still to
     # run fail at once instead of each waiting out its timeouts.
     liveness: Liveness = field(default_factory=Liveness)
+    baseline: Delivery | None = field(default=None, repr=False)  # the first ordinary report
+
+    def __repr__(self) -> str:  # pytest prints arguments in long tracebacks: no userinfo
+        from jobhook_testkit.sender import _without_userinfo
+
+        return f"<ReceiverContract target {_without_userinfo(self.url)}>"
 
 
 def _app_error_lines(
-    errors: Sequence[BaseException], auth: str | None, result: CheckResult
+    errors: Sequence[BaseException],
+    auth: str | None,
+    result: CheckResult,
+    headers: Mapping[str, str],
 ) -> list[str]:
     """One line per exception the app raised while the check ran (what, where)."""
-    secrets = sent_secrets(auth, [result])  # the app may put the header in its exception
+    from jobhook_testkit._redact import is_secret_header
+
+    # The app may put the header it got in its exception.
+    secrets = [*sent_secrets(auth, [result]),
+               *(value for name, value in headers.items() if is_secret_header(name))]
     lines = describe_errors(errors, secrets=secrets, limit=3)
     return [f"  the app raised: {line}" for line in lines]
 
@@ -104,7 +127,7 @@ def _config_problem(cls: type) -> str | None:
     app, url = _static(cls, "app"), _static(cls, "url")
     if app is None and url is None:
         return (
-            f"{cls.__name__} sets neither 'app' nor 'url': set app = <your WSGI app or a "
+            f"{cls.__name__} sets neither 'app' nor 'url': set app = <your WSGI or ASGI app or a "
             "zero-argument factory> or url = 'http://host:port' of a running receiver"
         )
     if app is not None and url is not None:
@@ -132,33 +155,48 @@ def _names(cls: type, attribute: str) -> list[str]:
 
 
 def _sender_problem(cls: type) -> str | None:
-    """What the sender would refuse in ``timeout``, ``auth`` or ``verify``, said once."""
-    from jobhook_testkit._redact import scrub
+    """What the sender would refuse in ``url``, ``timeout``, ``auth``, ``headers`` or
+    ``verify``, or in ``probe_url``, said once (with no credential in it)."""
+    from jobhook_testkit._check_context import scrub_secrets
+    from jobhook_testkit._http_probe import probe_url_problem
+    from jobhook_testkit._suite_types import join_url
     from jobhook_testkit.sender import FakeSender
 
-    auth, timeout = _static(cls, "auth"), _static(cls, "timeout")
+    auth, timeout, url = _static(cls, "auth"), _static(cls, "timeout"), _static(cls, "url")
+    headers = _static(cls, "headers")
+    if not isinstance(headers, Mapping):
+        return f"{cls.__name__}.headers must be a mapping such as {{'X-Gateway': 'value'}}"
+    probe_url = _static(cls, "probe_url")
+    if probe_url is not None:
+        problem = probe_url_problem(probe_url)
+        if problem is None and _static(cls, "probe") is not ReceiverContract.probe:
+            problem = "set probe_url or override probe(), not both"
+        if problem is not None:
+            return f"{cls.__name__}: {problem}"
     try:
         if timeout is not None and (isinstance(timeout, bool)
                                     or not isinstance(timeout, int | float)):
             raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
-        FakeSender("http://127.0.0.1:9/", auth=auth, verify=_static(cls, "verify"),
+        # A URL with user:password@ is refused here, once, by a message that omits them.
+        target = join_url(url, _static(cls, "path") or "/") if isinstance(url, str) else (
+            "http://127.0.0.1:9/" if url is None else url
+        )
+        FakeSender(target, auth=auth, verify=_static(cls, "verify"), headers=headers,
                    timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     except (TypeError, ValueError) as exc:
-        return f"{cls.__name__}: {scrub(str(exc), auth if isinstance(auth, str) else None)}"
+        secret = auth if isinstance(auth, str) else None
+        return f"{cls.__name__}: {scrub_secrets(str(exc), secret, headers)}"
     return None
 
 
 def _app_problem(app: Any) -> str | None:
-    """Why ``app`` cannot be served as a WSGI application, or None."""
-    from jobhook_testkit._app_loader import _is_asgi
+    """Why ``app`` cannot be served as a WSGI or ASGI application, or None."""
+    from jobhook_testkit._app_loader import app_kind
 
-    if _is_asgi(app):
-        return (
-            "is an ASGI app; ReceiverContract serves WSGI apps. Run it under an ASGI "
-            "server (e.g. uvicorn) and set url = 'http://127.0.0.1:PORT' instead"
-        )
-    if not callable(app):
-        return f"is a {type(app).__name__}, not a WSGI application or a factory of one"
+    try:
+        app_kind(app)
+    except TypeError as exc:
+        return str(exc)
     return None
 
 
@@ -190,15 +228,15 @@ def _timeout(cls: type, config: pytest.Config) -> float:
     return float(ini) if ini else DEFAULT_TIMEOUT
 
 
-def _run_seed(request: pytest.FixtureRequest) -> int:
+def _run_seed(config: pytest.Config, nodeid: str) -> int:
     try:
         from jobhook_testkit.plugin import jobhook_seed
 
-        seed = jobhook_seed(request.config)
+        seed = jobhook_seed(config)
     except RuntimeError:  # plugin disabled: a fresh seed, shown in failures
         seed = new_seed()
     # Per class: two classes checking one live receiver do not send the same ids.
-    return derive_seed(seed, request.node.nodeid)
+    return derive_seed(seed, nodeid)
 
 
 def _is_check_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
@@ -208,12 +246,14 @@ def _is_check_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
 class ReceiverContract:
     """Base class: subclass it (name starting with ``Test``) to get one test per check.
 
-    Class attributes: ``app`` (a WSGI app or zero-argument factory, served on an
+    Class attributes: ``app`` (a WSGI or ASGI app or zero-argument factory, served on an
     ephemeral 127.0.0.1 port for the class) or ``url`` (a running receiver); ``path``
     (appended to either; default ``/``); ``auth`` (the Authorization value the platform
     sends; enables the refusal checks); ``timeout`` (seconds; default ini
     ``jobhook_timeout`` or 5); ``only`` / ``skip_checks`` (check names); ``verify``
-    (for an https ``url``: True, False or a CA bundle path). Override
+    (for an https ``url``: True, False or a CA bundle path); ``headers`` (sent with every
+    delivery; credential-like values are redacted). Set ``probe_url`` (a URL template
+    with ``{id}``, relative to the receiver when it starts with ``/``) or override
     :meth:`probe` to enable the side-effect check. Reports are seeded from
     ``--jobhook-seed``, so a failure replays with the seed pytest prints. A subclass that
     defines its own ``pytest_generate_tests`` must call ``super().pytest_generate_tests``.
@@ -227,6 +267,8 @@ class ReceiverContract:
     only: ClassVar[Sequence[str] | None] = None
     skip_checks: ClassVar[Sequence[str]] = ()
     verify: ClassVar[bool | str] = True
+    headers: ClassVar[Mapping[str, str]] = {}
+    probe_url: ClassVar[str | None] = None
 
     def probe(self, report: Mapping[str, Any]) -> int | None:
         """How many times the receiver processed ``report`` (None: cannot tell).
@@ -254,55 +296,13 @@ class ReceiverContract:
                 names.insert(0, REACHABLE)
         metafunc.parametrize("jobhook_check", names, ids=names)
 
-    # A classmethod: pytest 9.2 deprecates class-scoped fixtures on instance methods.
-    @pytest.fixture(scope="class")
-    @classmethod
-    def jobhook_contract_target(cls, request: pytest.FixtureRequest) -> Iterator[_Target]:
-        """The receiver this ReceiverContract class checks, started once for the class.
-
-        With ``app``: served on an ephemeral 127.0.0.1 port until the class is done.
-        With ``url``: probed once; ``error`` is set if nothing answers there.
-        """
-        cls = request.cls or cls  # the concrete subclass being collected
-        seed = _run_seed(request)
-        path = _static(cls, "path") or "/"
-        if _config_problem(cls) is not None:  # test_contract reports it, once
-            yield _Target("", seed, DEFAULT_TIMEOUT)
-            return
-        timeout = _timeout(cls, request.config)
-        url = _static(cls, "url")
-        if url is not None:
-            from jobhook_testkit.contract import _join_url, preflight
-
-            full = _join_url(url, path)
-            try:
-                preflight(full, auth=_static(cls, "auth"), timeout=timeout,
-                          verify=_static(cls, "verify"))
-            except ReceiverUnreachableError as exc:
-                yield _Target(full, seed, timeout, exc)
-                return
-            yield _Target(full, seed, timeout)
-            return
-        from jobhook_testkit.contract import _join_url
-        from jobhook_testkit.server import LiveServer
-
-        app, problem = _make_app(cls)
-        if problem is not None:  # reported once, by the first test, instead of erroring all
-            yield _Target("", seed, timeout, app_problem=problem)
-            return
-        server = LiveServer(app).start()
-        try:
-            yield _Target(_join_url(server.url, path), seed, timeout, app_errors=server.errors)
-        finally:
-            server.stop()
-
-    def test_contract(self, jobhook_check: str, jobhook_contract_target: _Target) -> None:
+    def test_contract(self, jobhook_check: str, request: pytest.FixtureRequest) -> None:
         """One conformance check against this class's receiver (see the check's name)."""
         # Hide this frame for a failed check (its message is the story); keep it for skips
         # so pytest reports where they come from.
         __tracebackhide__ = _is_check_failure
         cls = type(self)
-        target = jobhook_contract_target
+        target = _class_target(cls, request)
         if jobhook_check == MISCONFIGURED:
             pytest.fail(_config_problem(cls) or "misconfigured", pytrace=False)
         if target.app_problem is not None:
@@ -313,40 +313,140 @@ class ReceiverContract:
                     f"{cls.__name__} are skipped.",
                     pytrace=False,
                 )
-            pytest.skip(f"the app could not be made (see test_contract[{target.reported_by}])")
+            pytest.skip(f"{target.skip_reason} (see test_contract[{target.reported_by}])")
         if target.error is not None:
             if jobhook_check == REACHABLE:
-                pytest.fail(
-                    f"{target.error}\n  Nothing was checked: start the receiver at "
-                    f"{target.url}, or set app = <WSGI app> to serve it from the test. "
-                    f"The other checks of {cls.__name__} are skipped.",
-                    pytrace=False,
-                )
+                pytest.fail(_unreachable_message(cls, target), pytrace=False)
             pytest.skip(f"receiver unreachable at {target.url} (see {REACHABLE})")
         if jobhook_check == REACHABLE:
             return
-        overridden = type(self).probe is not ReceiverContract.probe
-        ctx = CheckContext(
+        auth, headers = _static(cls, "auth"), dict(_static(cls, "headers"))
+        if target.app_errors is not None:
+            target.app_errors.clear()  # checks run one at a time here: errors are this one's
+        result = get_check(jobhook_check).run(CheckContext(
             url=target.url,
-            auth=_static(cls, "auth"),
+            auth=auth,
             timeout=target.timeout,
             seed=target.seed,
             check_name=jobhook_check,
-            probe=self.probe if overridden else None,
+            probe=self._probe_for(target, auth, headers),
             verify=_static(cls, "verify"),
             liveness=target.liveness,
-        )
-        if target.app_errors is not None:
-            target.app_errors.clear()  # checks run one at a time here: errors are this one's
-        result = get_check(jobhook_check).run(ctx)
+            headers=headers,
+            baseline=target.baseline,
+        ))
         if result.status is Status.SKIP:
             pytest.skip(result.reason)
         message = result_message(result)
         if target.app_errors:
-            lines = _app_error_lines(target.app_errors, ctx.auth, result)
+            lines = _app_error_lines(target.app_errors, auth, result, headers)
             message += "\n" + printable("\n".join(lines))
         if result.status is Status.WARN:
             warnings.warn(ContractWarning(message), stacklevel=1)
         elif result.status is Status.FAIL:
             raise ContractCheckFailed(message, result)
 
+    def _probe_for(
+        self, target: _Target, auth: str | None, headers: Mapping[str, str]
+    ) -> SideEffectProbe | None:
+        """The side-effect probe: ``probe_url`` asked over HTTP, or :meth:`probe`."""
+        probe_url = _static(type(self), "probe_url")
+        if probe_url is not None:
+            from jobhook_testkit._http_probe import HttpProbe
+
+            return HttpProbe(probe_url, target.url, auth=auth, headers=headers,
+                             timeout=target.timeout, verify=_static(type(self), "verify"))
+        overridden = type(self).probe is not ReceiverContract.probe
+        return self.probe if overridden else None
+
+
+_TARGET = pytest.StashKey[_Target]()
+
+
+def _class_target(cls: type, request: pytest.FixtureRequest) -> _Target:
+    """The receiver ``cls`` checks: made by the class's first test, kept until its last.
+
+    Not a class-scoped fixture: every subclass would get a definition of its own, and
+    ``pytest --fixtures`` (pytest 9.2) sorts them and crashes when two tie (two classes
+    whose node ids have the same length). A Class node's stash and finalizer do the same.
+    """
+    __tracebackhide__ = True  # it holds the class's credentials: never print its frame
+    holder: pytest.Item | pytest.Class = request.node.getparent(pytest.Class) or request.node
+    target = holder.stash.get(_TARGET, None)
+    if target is None:
+        # Forgotten when the class is torn down: should its tests come back later (a
+        # plugin reordering them), the receiver is made again, as for a class fixture.
+        holder.addfinalizer(lambda: _forget(holder))
+        target = _make_target(cls, request.config, holder)
+        holder.stash[_TARGET] = target
+    return target
+
+
+def _forget(holder: pytest.Item | pytest.Class) -> None:
+    if _TARGET in holder.stash:
+        del holder.stash[_TARGET]
+
+
+def _make_target(cls: type, config: pytest.Config, holder: pytest.Item | pytest.Class) -> _Target:
+    """Serve ``app`` (until ``holder`` is done) or take ``url``; deliver a first report."""
+    __tracebackhide__ = True
+    seed = _run_seed(config, holder.nodeid)
+    if _config_problem(cls) is not None:  # test_contract reports it, once
+        return _Target("", seed, DEFAULT_TIMEOUT)
+    timeout = _timeout(cls, config)
+    from jobhook_testkit._suite_types import join_url
+
+    path = _static(cls, "path") or "/"
+    if _static(cls, "url") is not None:
+        target = _Target(join_url(_static(cls, "url"), path), seed, timeout)
+        _first_delivery(cls, target)
+        return target
+    from jobhook_testkit._app_loader import LifespanError, start_server
+
+    app, problem = _make_app(cls)
+    server = None
+    if problem is None:
+        try:
+            server = start_server(app)  # WSGI under Werkzeug, ASGI under uvicorn
+        except (LifespanError, ImportError, OSError) as exc:  # ImportError: no uvicorn
+            problem = f"{cls.__name__}.app could not be served: {exc}"
+    if server is None:  # reported once, by the first test, instead of erroring all
+        return _Target("", seed, timeout, app_problem=problem)
+    holder.addfinalizer(server.stop)
+    target = _Target(join_url(server.url, path), seed, timeout, app_errors=server.errors)
+    _first_delivery(cls, target)
+    return target
+
+
+def _first_delivery(cls: type, target: _Target) -> None:
+    """Deliver the run's first ordinary report to ``target``; note why nothing can be
+    checked there (unreachable, or no endpoint at its path) for the tests to report."""
+    __tracebackhide__ = True
+    from jobhook_testkit._preflight import first_delivery
+
+    try:
+        target.baseline = first_delivery(
+            target.url, auth=_static(cls, "auth"), timeout=target.timeout, seed=target.seed,
+            verify=_static(cls, "verify"), headers=_static(cls, "headers"),
+            path_hint=f"{cls.__name__}.path", silence_is_unreachable=target.app_errors is None,
+        )
+    except EndpointNotFoundError as exc:
+        if target.app_errors is None:  # url: reported by receiver-reachable
+            target.error = exc
+        else:
+            target.app_problem = str(exc)
+            target.skip_reason = "nothing takes reports at this path"
+    except ReceiverUnreachableError as exc:
+        target.error = exc
+    if target.baseline is not None:
+        target.liveness.record([target.baseline])
+
+
+def _unreachable_message(cls: type, target: _Target) -> str:
+    if isinstance(target.error, EndpointNotFoundError):
+        return f"{target.error}\n  The other checks of {cls.__name__} are skipped."
+    return (
+        f"{target.error}\n  Nothing was checked: start the receiver at "
+        f"{target.url}, or set app = <WSGI or ASGI app> to serve it from the test. "
+        f"The other checks of {cls.__name__} are skipped."
+    )

@@ -5,9 +5,12 @@ Authorization value verbatim, a fresh connection each time, **no retries and no 
 followed**, and a hard total deadline (connect, send, status line, headers, body): past the
 timeout the sender hangs up, however slowly the receiver trickles bytes.
 
-The target is a URL (``http://`` or ``https://``, used as given) or a WSGI application,
-which is then called in-process through Werkzeug, without a socket; see
-:mod:`jobhook_testkit._inprocess` for what happens to an app still running at the deadline.
+The target is a URL (``http://`` or ``https://``, used as given) or an application, which
+is then called in-process, without a socket: a WSGI app through Werkzeug (see
+:mod:`jobhook_testkit._inprocess` for what happens to an app still running at the
+deadline), an ASGI app on an event loop thread of its own, lifespan included (see
+:mod:`jobhook_testkit._asgi_inprocess`; ``close()`` the sender, or use it as a context
+manager, to shut the app down). A zero-argument factory of either is called first.
 
     with serve_wsgi(app) as server:
         sender = FakeSender(server.url + "/hooks/jobs", auth="Bearer s3cret", timeout=5)
@@ -183,9 +186,10 @@ def _merge(headers: dict[str, tuple[str, str]], extra: Mapping[str, str | None])
 class FakeSender:
     """Delivers job reports to one receiver like the platform does; see the module doc.
 
-    ``target``: an ``http(s)://`` URL (its path included), or a WSGI application (then
-    ``path`` is the path it is called with). ``auth``: the Authorization value, sent
-    verbatim. ``timeout``: the hard total deadline of each delivery, in seconds.
+    ``target``: an ``http(s)://`` URL (its path included), or a WSGI or ASGI application
+    or a zero-argument factory of one (then ``path`` is the path it is called with).
+    ``auth``: the Authorization value, sent verbatim. ``timeout``: the hard total
+    deadline of each delivery, in seconds.
     ``headers``: extra headers on every delivery. ``verify``: for https, True (system CAs),
     False (no verification) or the path of a CA bundle. ``max_body``: how much of a
     response body is read at most.
@@ -193,7 +197,7 @@ class FakeSender:
 
     def __init__(
         self,
-        target: str | WSGIApplication,
+        target: str | WSGIApplication | Callable[..., Any],
         *,
         path: str = "/",
         auth: str | None = None,
@@ -237,11 +241,27 @@ class FakeSender:
             self.url = "http://localhost" + path
             self._target = path
             self._host_header = "localhost"
-            self._transport = InProcessTransport(target, timeout=self.timeout)
+            self._transport = _app_transport(target, self.timeout)
         else:
             raise TypeError(
-                f"target must be an http(s) URL or a WSGI application, got {type(target).__name__}"
+                "target must be an http(s) URL or a WSGI or ASGI application, got "
+                f"{type(target).__name__}"
             )
+
+    def close(self) -> None:
+        """Shut an ASGI app down (cancel what still runs, lifespan shutdown); else nothing.
+
+        ``with FakeSender(app) as sender:`` closes it at the end of the block.
+        """
+        close = getattr(self._transport, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> FakeSender:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _init_url(self, url: str, path: str, verify: bool | str) -> None:
         shown = _without_userinfo(url.strip())  # what error messages may print
@@ -441,6 +461,18 @@ class FakeSender:
         )
 
 
+def _app_transport(target: Any, timeout: float) -> Transport:
+    """The in-process transport for an app (or a zero-argument factory of one)."""
+    from jobhook_testkit._app_loader import resolve_app
+
+    app, kind = resolve_app(target)
+    if kind == "asgi":
+        from jobhook_testkit._asgi_inprocess import AsgiTransport
+
+        return AsgiTransport(app, timeout=timeout)
+    return InProcessTransport(app, timeout=timeout)
+
+
 class SenderFactory:
     """Makes :class:`FakeSender` objects with shared defaults and keeps every delivery.
 
@@ -453,13 +485,24 @@ class SenderFactory:
         self.timeout = timeout
         self._deliveries: list[Delivery] = []
         self._lock = threading.Lock()
+        self._closing: list[FakeSender] = []
 
-    def __call__(self, target: str | WSGIApplication, **options: Any) -> FakeSender:
+    def __call__(
+        self, target: str | WSGIApplication | Callable[..., Any], **options: Any
+    ) -> FakeSender:
         __tracebackhide__ = True  # only forwards options, the credential among them
         options.setdefault("timeout", self.timeout)
         sender = FakeSender(target, **options)
         sender._observers.append(self._record)
+        if hasattr(sender._transport, "close"):
+            self._closing.append(sender)
         return sender
+
+    def close(self) -> None:
+        """Close the senders made so far (ASGI apps get their lifespan shutdown)."""
+        senders, self._closing = self._closing, []
+        for sender in senders:
+            sender.close()
 
     def _record(self, delivery: Delivery) -> None:
         with self._lock:

@@ -1,7 +1,12 @@
-"""Serve any WSGI application on an ephemeral port, in a background thread, for tests.
+"""Serve any WSGI or ASGI application on an ephemeral port, in a background thread, for tests.
 
     with serve_wsgi(app) as server:          # Flask, Django, any WSGI app
         FakeSender(server.url + "/hooks/jobs").deliver(report)
+    with serve_asgi(app) as server:          # FastAPI, Starlette, Django's ASGI handler
+        FakeSender(server.url + "/hooks/jobs").deliver(report)
+
+ASGI apps are served by uvicorn (see :mod:`jobhook_testkit._asgi_server`); the rest of
+this docstring is about the WSGI server.
 
 Werkzeug's threaded development server does the serving (concurrent requests are
 handled). Two things differ from using it directly:
@@ -25,7 +30,9 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from werkzeug.serving import BaseWSGIServer
 
-__all__ = ["LiveServer", "serve_wsgi"]
+from jobhook_testkit._app_loader import LifespanError
+
+__all__ = ["LifespanError", "LiveServer", "serve_asgi", "serve_wsgi"]
 
 POLL_INTERVAL = 0.005  # seconds; the longest a stop waits for the serving loop to notice
 
@@ -257,6 +264,11 @@ def serve_wsgi(
     server = LiveServer(
         app, host=host, port=port, ssl_context=ssl_context, idle_timeout=idle_timeout
     ).start()
+    yield from _serving(server)
+
+
+def _serving(server: LiveServer) -> Iterator[LiveServer]:
+    """Yield the started ``server``; stop it after, then raise what the app raised."""
     try:
         yield server
     except BaseException as exc:
@@ -270,3 +282,19 @@ def serve_wsgi(
         raise
     server.stop()
     server.raise_errors()
+
+
+@contextmanager
+def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[LiveServer]:
+    """Serve an ASGI app (FastAPI, Starlette, Django's ASGI handler...) under uvicorn for
+    the duration of the ``with`` block; yields a :class:`LiveServer`.
+
+    Port 0 (the default) picks a free port. The app's lifespan startup runs before the
+    block (a failure is one ``LifespanError``) and its shutdown after it. On exit the
+    first exception the app raised, if any, is raised, as with :func:`serve_wsgi`.
+    Needs uvicorn (``pip install 'jobhook-testkit[asgi]'``); without it, a
+    ``ModuleNotFoundError`` says so.
+    """
+    from jobhook_testkit._asgi_server import AsgiLiveServer
+
+    yield from _serving(AsgiLiveServer(app, host=host, port=port).start())

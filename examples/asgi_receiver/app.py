@@ -1,6 +1,11 @@
 """A correct End Job Notification receiver written with FastAPI (an ASGI app).
 
-Serve it and check it over a real socket:
+Check it without writing any server code (it is served under uvicorn for the run):
+
+    jobhook check --app examples/asgi_receiver/app.py:create_app \\
+        --path /hooks/jobs --auth "Bearer s3cret"
+
+or serve it yourself and check it over a real socket:
 
     uvicorn examples.asgi_receiver.app:app --port 8000
     jobhook check http://127.0.0.1:8000/hooks/jobs --auth "Bearer s3cret"

@@ -7,13 +7,11 @@ import contextlib
 import sys
 from typing import Any, TextIO
 
-from jobhook_testkit._commands import _options
+from jobhook_testkit._commands import _headers, _options
 
-HELP = "run the conformance suite against a receiver: a URL, or a WSGI app (--app)"
+HELP = "run the conformance suite against a receiver: a URL, or a WSGI or ASGI app (--app)"
 
-_FORMATS = ("text", "json", "junit")
-
-
+_FORMATS = ("text", "json", "junit", "html")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--app", metavar="MODULE:ATTR",
-        help="a WSGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
+        help="a WSGI or ASGI app (or zero-argument factory) to serve on an ephemeral 127.0.0.1 "
         "port, e.g. examples/flask_receiver/app.py:create_app or mypkg.web:create_app",
     )
     parser.add_argument(
@@ -34,13 +32,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "refusal checks",
     )
     _options.add_timeout(parser, "the timeout configured on the platform")
+    _headers.add_header(parser)
+    parser.add_argument(
+        "--probe", metavar="URL_TEMPLATE",
+        help="a URL saying how many times the receiver processed a report, {id} being its "
+        "id (a leading / is relative to the receiver); asked with a GET carrying the same "
+        "Authorization, it answers 200 with a JSON integer or {\"processed\": N}; enables "
+        "processes-redelivery-once",
+    )
     parser.add_argument(
         "--only", nargs="+", action="extend", metavar="NAME",
         help="run only these checks (see --list)",
     )
     parser.add_argument(
         "--format", choices=_FORMATS, default="text",
-        help="text: a table (default); json: for machines; junit: XML that CI systems show",
+        help="text: a table (default); json: for machines; junit: XML that CI systems show; "
+        "html: one self-contained page to attach to a CI run (use with -o)",
     )
     _options.add_seed(
         parser, "seed for the reports (default: random, printed; ids are fresh each run)"
@@ -58,7 +65,7 @@ def _usage(message: str) -> int:
 
 
 def _list_checks(out: TextIO) -> int:
-    from jobhook_testkit.contract import checks
+    from jobhook_testkit._registry import checks
 
     every = checks()
     width = max(len(check.name) for check in every)
@@ -91,8 +98,12 @@ def run(args: argparse.Namespace) -> int:
         return _list_checks(out)
     if (args.url is None) == (args.app is None):
         return _usage("give the receiver's URL or --app MODULE:ATTR (exactly one)")
+    from jobhook_testkit._app_loader import LifespanError
+    from jobhook_testkit._check_context import scrub_secrets
+    from jobhook_testkit._contract_run import run_suite
+    from jobhook_testkit._registry import select_checks
     from jobhook_testkit._report_render import render
-    from jobhook_testkit.contract import ReceiverUnreachableError, check_receiver, select_checks
+    from jobhook_testkit._suite_types import EndpointNotFoundError, ReceiverUnreachableError
 
     try:
         selected = select_checks(args.only)
@@ -103,6 +114,13 @@ def run(args: argparse.Namespace) -> int:
         if problem is not None:
             return _usage(f"cannot write {args.output}: {problem}")
     verify = _options.verify_option(args)
+    headers = _headers.headers_of(args)
+    if args.probe is not None:
+        from jobhook_testkit._http_probe import probe_url_problem
+
+        problem = probe_url_problem(args.probe)
+        if problem is not None:
+            return _usage(f"--probe: {problem}")
     # Whatever the app prints or logs goes to stderr: stdout carries only the report.
     with contextlib.redirect_stdout(sys.stderr):
         try:
@@ -123,22 +141,33 @@ def run(args: argparse.Namespace) -> int:
                     target = load_app(args.app)
                 except AppLoadError as exc:
                     return _usage(f"--app: {exc}")
-            report = check_receiver(
+            report = run_suite(
                 target,
                 path=args.path,
                 auth=args.auth,
                 timeout=args.timeout,
                 only=[check.name for check in selected],
                 seed=args.seed,
+                probe=None,
+                probe_url=args.probe,
+                concurrency=4,
                 verify=verify,
+                headers=headers,
+                path_hint="--path",
             )
+        except EndpointNotFoundError as exc:  # says what was sent, what came back, why
+            return _usage(str(exc))
         except ReceiverUnreachableError as exc:
             return _usage(f"{exc} {_options.unreachable_hint(str(exc), 'checked')}")
-        except (ValueError, TypeError, OSError) as exc:
-            from jobhook_testkit._redact import scrub
+        except (ValueError, TypeError, OSError, ImportError, LifespanError) as exc:
+            # (an ASGI app: ImportError without uvicorn, LifespanError if it cannot start)
+            return _usage(scrub_secrets(str(exc), args.auth, headers))
+    if args.format == "html":
+        from jobhook_testkit._report_html import render_html, replay_command
 
-            return _usage(scrub(str(exc), args.auth))
-    text = render(report, args.format)
+        text = render_html(report, replay=replay_command(args))
+    else:
+        text = render(report, args.format)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as handle:

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from jobhook_testkit._commands import _options
+from jobhook_testkit._commands import _headers, _options
 from jobhook_testkit._text import printable, short_id
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     _options.add_auth(parser, "Authorization value to send")
     _options.add_timeout(parser, "give up on a delivery after this long, like the platform")
+    _headers.add_header(parser)
     parser.add_argument(
         "--max-bytes", type=_options.byte_count, default=None, metavar="N",
         help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
@@ -78,6 +79,7 @@ def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jobhook_testkit._check_context import scrub_secrets
     from jobhook_testkit._commands._payloads import deliver_value
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
     from jobhook_testkit._redact import scrub
@@ -87,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
 
     err = sys.stderr
     verify = _options.verify_option(args)
+    headers = _headers.headers_of(args)
     try:
-        sender = FakeSender(args.url, auth=args.auth, timeout=args.timeout, verify=verify)
+        sender = FakeSender(
+            args.url, auth=args.auth, timeout=args.timeout, headers=headers, verify=verify
+        )
     except ValueError as exc:
         print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
         return EXIT_USAGE
@@ -106,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     try:
-        preflight(sender.url, auth=args.auth, timeout=args.timeout, verify=verify)
+        preflight(
+            sender.url, auth=args.auth, timeout=args.timeout, headers=headers, verify=verify
+        )
     except ReceiverUnreachableError as exc:
         message = scrub(str(exc), args.auth)
         hint = _options.unreachable_hint(message, "sent")
@@ -122,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             acknowledged += 1
             verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
         else:
-            reason = printable(scrub(delivery.reason, args.auth), one_line=True)
+            reason = printable(scrub_secrets(delivery.reason, args.auth, headers), one_line=True)
             verdict = f"NOT acknowledged: {reason}"
         shown = short_id(value.get("id") if isinstance(value, Mapping) else None)
         print(f"{number:>{width}}/{len(to_send)}  {where}  {shown}  {verdict}", flush=True)

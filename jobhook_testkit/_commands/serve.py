@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from jobhook_testkit._commands import _options
+from jobhook_testkit._commands import _options, _serve_live
 from jobhook_testkit._text import printable, short_id
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--no-fsync", action="store_true",
         help="do not wait for the disk before answering (faster; a power loss may drop lines)",
     )
+    _serve_live.configure(parser)
 
 
 _BIND_REASONS = {
@@ -215,7 +216,8 @@ class Console:
             # a console problem must never turn an acknowledged delivery into a 500.
             self.closed = True
 
-    def event(self, event: Event) -> None:
+    def event(self, event: Event, forward: str = "") -> None:
+        """Print ``event``'s line (``forward``: how forwarding it went, appended)."""
         from jobhook_testkit.recorder import RecordedDelivery
 
         when = event.received_at.astimezone().strftime("%H:%M:%S")
@@ -244,6 +246,7 @@ class Console:
                 named = ", ".join(f"{_printable(name, 40)} (×{seen.get(name, 1)})"
                                   for name in unknown[:MAX_NAMES_PER_LINE])
                 line += f"  unknown fields: {named}{_more(len(unknown), MAX_NAMES_PER_LINE)}"
+        line += _printable(forward, 200) if forward else ""
         with self._ready:
             if self._printer is None:
                 self._print(line)
@@ -336,6 +339,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     console = Console(sys.stdout)
     try:
+        live = _serve_live.Live(args, console)
+    except _serve_live.UsageError as exc:
+        print(f"jobhook serve: {exc}", file=err)
+        return EXIT_USAGE
+    try:
         receiver = RecordingReceiver(
             auth=args.auth,
             status=args.status,
@@ -344,7 +352,7 @@ def run(args: argparse.Namespace) -> int:
             record=args.record,
             durable=not args.no_fsync,
             keep=False,
-            on_event=console.event,
+            on_event=live.event,
         )
     except OSError as exc:
         print(f"jobhook serve: cannot record to {args.record}: {exc.strerror or exc}", file=err)
@@ -356,7 +364,7 @@ def run(args: argparse.Namespace) -> int:
     def on_signal(*_: object) -> None:  # the first stops cleanly, a second stops now
         (hurry if stop.is_set() else stop).set()
 
-    in_flight = InFlight(receiver)
+    in_flight = InFlight(live.wrap(receiver))
     console.start()
     with ExitStack() as stack:
         stack.callback(console.stop, 2.0)  # last: after the final deliveries' lines
@@ -389,13 +397,19 @@ def run(args: argparse.Namespace) -> int:
                 + ("" if args.auth else " (and no --auth is set)"),
                 file=err,
             )
+        try:
+            live.start(stack, server.port)
+        except _serve_live.UsageError as exc:
+            print(f"jobhook serve: {exc}", file=err)
+            return EXIT_USAGE
         where = f"recording to {args.record}" if args.record else "not recording (--record)"
         print(f"jobhook serve: listening on {server.url} ({where}; Ctrl-C to stop)",
               file=err, flush=True)
         while not stop.wait(0.25):
             pass
         _drain(server, receiver, in_flight, hurry)
-    for line in _summary(receiver):
+        live.drain(DRAIN_TIMEOUT, hurry)
+    for line in [*_summary(receiver), *live.summary()]:
         print(line, file=err)
     if console.dropped:
         print(f"  {_count(console.dropped, 'delivery line', 'delivery lines')} not printed: "

@@ -99,14 +99,15 @@ def test_an_unreachable_url_exits_2_before_checking_anything(
          "--app: no such file: examples/flask_receiver/nope.py"),
         (["--app", "no_such_module_here:app"], "no module named 'no_such_module_here'"),
         (["--app", "examples/flask_receiver/app.py:missing"], "has no attribute 'missing'"),
-        (["--app", "examples/asgi_receiver/app.py:app"], "is an ASGI app"),
+        (["--app", "examples/flask_receiver/app.py:HOOK_PATH"],
+         "'examples/flask_receiver/app.py:HOOK_PATH' is a str, not a WSGI or ASGI application"),
         (["ftp://example.com/"], "target must be an http:// or https:// URL"),
         (["--app", FLASK_APP, "--auth", "Bearer a\nb"], "Authorization"),
         (["--app", FLASK_APP, "--path", "/hooks\r\nX-Injected: 1"],
          "path must not contain control characters"),
     ],
     ids=["no-target", "both-targets", "unknown-check", "no-file", "no-module", "no-attr",
-         "asgi-app", "bad-scheme", "bad-auth-value", "path-with-line-break"],
+         "not-an-app", "bad-scheme", "bad-auth-value", "path-with-line-break"],
 )
 def test_usage_errors_exit_2_with_one_clear_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

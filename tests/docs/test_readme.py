@@ -147,7 +147,10 @@ def test_expected_output_is_matched_in_order_with_variable_parts_ignored() -> No
         "expected line not printed (in this order): '21 passed'"
     )
     assert _shows(["22 passed", "PASS  a  204 in 0.1 s"], printed) is not None  # order
+    assert _shows(["PASS  a  204 ..."], printed) is None  # cut short: a prefix
+    assert _shows(["PASS  b ..."], printed) is not None
     assert _commands("$ a\nout\n$ echo $?\n1\n") == [("a", ["out"]), ("echo $?", ["1"])]
+    assert _commands("$ a \\\n   --b\nout\n") == [("a \\\n   --b", ["out"])]
 
 
 def _run_tests(block: Block, workdir: Path, pytester: pytest.Pytester) -> pytest.RunResult:
@@ -196,11 +199,15 @@ def _normal(text: str) -> str:
 def _commands(text: str) -> list[tuple[str, list[str]]]:
     """``(command, expected output lines)`` for each ``$ `` line of a console block."""
     commands: list[tuple[str, list[str]]] = []
+    continued = False
     for line in text.splitlines():
-        if line.startswith("$ "):
+        if continued:  # the command's previous line ended with a backslash
+            commands[-1] = (f"{commands[-1][0]}\n{line}", [])
+        elif line.startswith("$ "):
             commands.append((line[2:], []))
         elif commands:
             commands[-1][1].append(line)
+        continued = bool(commands) and not commands[-1][1] and line.endswith("\\")
     return commands
 
 
@@ -209,12 +216,18 @@ def _shows(expected: list[str], actual: str) -> str | None:
     lines = [_normal(line) for line in actual.splitlines()]
     position = 0
     for wanted in (_normal(line) for line in expected):
-        if wanted in ("", "..."):
+        if wanted.strip() in ("", "..."):
             continue
-        try:
-            position = lines.index(wanted, position) + 1
-        except ValueError:
+        # A line cut short with "..." stands for any printed line that starts like it.
+        found = next(
+            (index for index in range(position, len(lines))
+             if lines[index] == wanted
+             or (wanted.endswith("...") and lines[index].startswith(wanted[:-3]))),
+            None,
+        )
+        if found is None:
             return f"expected line not printed (in this order): {wanted!r}"
+        position = found + 1
     return None
 
 

@@ -140,3 +140,15 @@ def test_the_sync_tool_rewrites_only_what_differs_and_never_empties_the_target(
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_inspectors_static_page(built: Path) -> None:
+    static = ROOT / "jobhook_testkit" / "_inspector" / "static"
+    expected = {path.name: path.read_bytes() for path in static.iterdir()}
+    assert set(expected) == {"index.html", "inspector.js", "inspector.css"}
+    (wheel,) = built.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        found = {name: archive.read(f"jobhook_testkit/_inspector/static/{name}")
+                 for name in expected}
+    assert found == expected

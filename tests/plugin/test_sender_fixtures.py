@@ -93,7 +93,7 @@ def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "live_receiver -- *",
-            "    A factory serving WSGI apps over real sockets: ``live_receiver(app)`` -> server.",
+            "    A factory serving apps over real sockets: ``live_receiver(app)`` -> server.",
         ]
     )
 

@@ -185,7 +185,7 @@ def test_concurrency_must_be_a_whole_number(concurrency: Any) -> None:
 
 
 def test_target_that_is_neither_url_nor_app_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="URL or a WSGI application"):
+    with pytest.raises(TypeError, match="URL or a WSGI or ASGI application"):
         FakeSender(42)  # type: ignore[arg-type]
 
 

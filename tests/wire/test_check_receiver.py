@@ -292,14 +292,15 @@ def test_the_configured_authorization_never_shows_even_when_the_receiver_echoes_
 
 
 def _silent_after_preflight() -> tuple[Any, list[str], threading.Event]:
-    """A receiver that answers the first probe (a GET) and then never answers in time."""
+    """A receiver that acknowledges the run's first report and then never answers in time."""
     posts: list[str] = []
     release = threading.Event()
+    first = threading.Lock()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        if environ["REQUEST_METHOD"] == "GET" and not posts:
-            start_response("405 Method Not Allowed", [])
+        if first.acquire(blocking=False):  # the first request only
+            start_response("204 No Content", [])
             return [b""]
         posts.append(environ["REQUEST_METHOD"])
         release.wait(10)  # far past the timeout; released when the test ends
@@ -360,8 +361,8 @@ def test_a_malformed_answer_quoting_the_secret_is_redacted_in_the_json_report() 
         listener.settimeout(5)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
-        def serve() -> None:  # the probe, then one delivery answered with a broken header
-            for answer in (b"HTTP/1.1 405 No\r\nContent-Length: 0\r\n\r\n",
+        def serve() -> None:  # the first report, then one answered with a broken header
+            for answer in (b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
                            b"HTTP/1.1 200 OK\r\nbroken header (expected " + AUTH.encode()
                            + b")\r\n\r\n"):
                 conn, _ = listener.accept()
@@ -448,16 +449,22 @@ def test_the_timing_check_reads_well_for_an_answer_that_never_came() -> None:
 def test_a_target_that_is_neither_a_url_nor_a_wsgi_app_is_a_type_error(
     target: Any, message: str
 ) -> None:
-    with pytest.raises(TypeError, match=f"target must be a URL or a WSGI application, {message}"):
+    with pytest.raises(
+        TypeError, match=rf"target must be a URL or a WSGI or ASGI application .*, {message}"
+    ):
         check_receiver(target, only=["acknowledges-success-report"])
 
 
-def test_an_asgi_app_is_a_type_error_saying_to_serve_it() -> None:
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
-        pass
+def test_an_asgi2_app_is_a_type_error_saying_how_to_wrap_it() -> None:
+    class Asgi2:  # the double-callable form: Asgi2(scope), then await instance(receive, send)
+        def __init__(self, scope: Any) -> None:  # pragma: no cover
+            self.scope = scope
 
-    with pytest.raises(TypeError, match="got an ASGI app: serve an ASGI app with an ASGI server"):
-        check_receiver(asgi, only=["acknowledges-success-report"])
+        async def __call__(self, receive: Any, send: Any) -> None:  # pragma: no cover
+            pass
+
+    with pytest.raises(TypeError, match=r"ASGI 2 \(double-callable\).*guarantee_single_callable"):
+        check_receiver(Asgi2, only=["acknowledges-success-report"])
 
 
 def test_a_receiver_answering_one_request_at_a_time_fails_only_the_concurrency_check() -> None:

@@ -1,0 +1,108 @@
+"""Receivers for the tests of earned verdicts: background work, gateways, wrong paths.
+
+Plain WSGI (no framework): each is small enough to read next to the test using it.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+StartResponse = Callable[..., Any]
+PROBE_PREFIX = "/processed/"
+CREATED: list[BackgroundReceiver] = []  # every receiver made, for tests to close
+
+
+def _answer(start_response: StartResponse, status: str, body: bytes = b"") -> list[bytes]:
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class BackgroundReceiver:
+    """Answers 204 at once and processes reports one after the other in a worker thread.
+
+    ``work``: seconds each processing takes. ``dedupe``: skip a report id already queued
+    (processed once), or not (a redelivered report is processed twice). The count is
+    answered at ``/processed/<id>`` (GET), as ``{"processed": n}``, or a bare integer
+    with ``bare=True``. Call :meth:`close` to stop the worker.
+    """
+
+    def __init__(self, work: float, *, dedupe: bool, bare: bool = False,
+                 required: tuple[str, str] | None = None) -> None:
+        self.work = work
+        self.dedupe = dedupe
+        self.bare = bare
+        self.required = required  # a header the "gateway" wants on every request
+        self.counts: dict[str, int] = {}
+        self.probe_headers: list[dict[str, str]] = []
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue[str | None] = queue.Queue()
+        # A daemon, in case a test dies before close(); CREATED lets tests close them all.
+        self._worker = threading.Thread(target=self._process, name="background-receiver",
+                                        daemon=True)
+        self._worker.start()
+        CREATED.append(self)
+
+    def times_processed(self, report_id: str) -> int:
+        with self._lock:
+            return self.counts.get(report_id, 0)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._worker.join(10)
+
+    def _process(self) -> None:
+        while (report_id := self._jobs.get()) is not None:
+            time.sleep(self.work)
+            with self._lock:
+                self.counts[report_id] = self.counts.get(report_id, 0) + 1
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if self.required is not None:
+            name, value = self.required
+            if environ.get("HTTP_" + name.upper().replace("-", "_")) != value:
+                return _answer(start_response, "403 Forbidden", b'{"error": "gateway"}')
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if method == "GET" and path.startswith(PROBE_PREFIX):
+            self.probe_headers.append(
+                {k: v for k, v in environ.items() if k.startswith("HTTP_")}
+            )
+            count = self.times_processed(unquote(path[len(PROBE_PREFIX):]))
+            shown = count if self.bare else {"processed": count}
+            return _answer(start_response, "200 OK", json.dumps(shown).encode())
+        if path != "/hooks/jobs":
+            return _answer(start_response, "404 Not Found", b'{"error": "no such page"}')
+        if method != "POST":
+            return _answer(start_response, "405 Method Not Allowed")
+        try:
+            report = json.loads(body)
+            report_id = report["id"]
+        except (ValueError, TypeError, KeyError):
+            return _answer(start_response, "400 Bad Request")
+        if not isinstance(report_id, str):
+            return _answer(start_response, "400 Bad Request")
+        with self._lock:
+            duplicate = report_id in self._seen
+            self._seen.add(report_id)
+        if not (duplicate and self.dedupe):
+            self._jobs.put(report_id)
+        return _answer(start_response, "204 No Content")
+
+
+def answering(status: str, headers: Iterable[tuple[str, str]] = ()) -> Callable[..., Any]:
+    """A WSGI app answering every request with ``status``."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response(status, [*headers, ("Content-Length", "0")])
+        return [b""]
+
+    return app
