@@ -36,10 +36,10 @@ def jobhook_recorder(
     Point the code under test at ``jobhook_recorder.url`` (any path), then inspect
     ``.deliveries`` (each with redacted ``headers``, ``body``, parsed ``report`` or None,
     ``violations``, ``received_at``, ``path``) or block with ``.wait_for(n)``. Script the
-    answer with ``.respond_with(status=503, delay=2.0)``. The server lives for the whole
-    session; what it received and the scripted answer are cleared before every test, so
-    a delivery still on its way when a test ends lands in the next one: wait for what
-    your code sends (``.wait_for(n)``) before the test ends.
+    answer with ``.respond_with(status=503, delay=2.0)`` (also ``body=`` and ``headers=``).
+    The server lives for the whole session; what it received and the scripted answer are
+    cleared before every test, so a delivery still on its way when a test ends lands in the
+    next one: wait for what your code sends (``.wait_for(n)``) before the test ends.
     """
     from jobhook_testkit.recorder import LiveRecorder
 

@@ -22,7 +22,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("validate", "generate", "send", "check", "serve", "replay")
+COMMANDS = ("validate", "generate", "send", "check", "serve", "replay", "schema")
 
 
 def build_parser(argv: Sequence[str] = ()) -> Parser:

@@ -43,6 +43,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
+from jobhook_testkit import _answer
 from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
 from jobhook_testkit._redact import MIN_SECRET, redact_headers, remember, scrub
@@ -250,6 +251,8 @@ class RecordingReceiver:
         self._challenge = f'{scheme or "Bearer"} realm="jobhook"'
         self._status = _check_status(status)
         self._delay = _check_delay(delay)
+        self._body: _answer.Body | None = None  # None: the default answer
+        self._headers: _answer.Headers = ()
         self.max_body = max_body
         self.keep = keep
         self.on_event = on_event
@@ -313,15 +316,29 @@ class RecordingReceiver:
 
     # -- scripting ---------------------------------------------------------------------
 
-    def respond_with(self, *, status: int | None = None, delay: float | None = None) -> None:
+    def respond_with(
+        self,
+        *,
+        status: int | None = None,
+        delay: float | None = None,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         """Answer later deliveries with ``status`` after ``delay`` seconds (recording first).
 
-        A malformed body is still answered 400. Only the arguments given change.
+        ``body``: ``bytes`` as they are, a ``str`` as UTF-8 text, anything else as JSON
+        (Content-Type set to match unless ``headers`` has one); ``headers``: a dict added to
+        the answer. A malformed body is still answered 400. Only the arguments given change;
+        :meth:`clear` resets them all.
         """
-        new_status = self._status if status is None else _check_status(status)
-        new_delay = self._delay if delay is None else _check_delay(delay)
         with self._lock:
+            new_status = self._status if status is None else _check_status(status)
+            new_delay = self._delay if delay is None else _check_delay(delay)
+            new_body = self._body if body is None else _answer.encode_body(body)
+            new_headers = self._headers if headers is None else _answer.check_headers(headers)
+            _answer.check_body_allowed(new_status, new_body)
             self._status, self._delay = new_status, new_delay
+            self._body, self._headers = new_body, new_headers
 
     def clear(self, *, status: int = 204, delay: float = 0.0) -> None:
         """Forget what was received and reset the scripted answer (the file is kept)."""
@@ -332,6 +349,7 @@ class RecordingReceiver:
             self._counts.clear()
             self._unknown.clear()
             self._status, self._delay = status, delay
+            self._body, self._headers = None, ()
             self._wake.set()
             self._wake = threading.Event()
 
@@ -405,6 +423,7 @@ class RecordingReceiver:
         with self._lock:
             status = self._status if report is not None else 400
             delay, wake = self._delay, self._wake
+            scripted = self._body, self._headers
         delivery = RecordedDelivery(
             path, headers, body, report, violations, received_at, status, method
         )
@@ -432,9 +451,7 @@ class RecordingReceiver:
             _sleep(delay, wake)
         if report is None:
             return _plain(start_response, 400, "Bad Request", _error_body(violations[0].message))
-        if status == 204:
-            return _plain(start_response, status, "No Content")
-        return _plain(start_response, status, "", json.dumps({"recorded": True}).encode())
+        return _answer.respond(start_response, status, *scripted)
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | tuple[str, int, str]:
         """The body, read with the size limit; or the refusal to answer with instead."""
@@ -481,8 +498,16 @@ class LiveRecorder:
     def refused(self) -> int:
         return self.receiver.refused
 
-    def respond_with(self, *, status: int | None = None, delay: float | None = None) -> None:
-        self.receiver.respond_with(status=status, delay=delay)
+    def respond_with(
+        self,
+        *,
+        status: int | None = None,
+        delay: float | None = None,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Script later answers: ``status``, ``delay`` (s), ``body`` and ``headers``."""
+        self.receiver.respond_with(status=status, delay=delay, body=body, headers=headers)
 
     @property
     def refusals(self) -> tuple[Refusal, ...]:
