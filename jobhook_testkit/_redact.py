@@ -6,6 +6,7 @@ Every printed form, report and recording goes through here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,26 +87,35 @@ def scrub(text: str, secret: str | None) -> str:
     """
     if not secret or not secret.strip():
         return text
-    redacted = redact_authorization(secret) or REDACTED
-    for form in _forms(secret):
-        text = _replace(text, form, redacted)
-    for form in _forms(_split(secret.strip())[1]):
-        text = _replace(text, form, REDACTED)
+    lowered = text.lower()
+    for form, lowered_form, replacement in _replacements(secret):
+        if lowered_form in lowered:  # the usual case is no echo: no regex at all
+            text = re.sub(re.escape(form), lambda _m, new=replacement: new, text, flags=re.I)
+            lowered = text.lower()
     return text
 
 
 def scrub_all(text: str, secrets: Iterable[str | None]) -> str:
     """:func:`scrub` every one of ``secrets`` out of ``text``, longest first."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+    for secret in _longest_first(tuple(secrets)):
         text = scrub(text, secret)
     return text
 
 
-def _replace(text: str, form: str, replacement: str) -> str:
-    """``text`` with ``form`` replaced wherever it occurs, whatever the letter case."""
-    if form.lower() not in text.lower():  # the usual case, and much cheaper than a regex
-        return text
-    return re.sub(re.escape(form), lambda _match: replacement, text, flags=re.IGNORECASE)
+@functools.lru_cache(maxsize=16)
+def _longest_first(secrets: tuple[str | None, ...]) -> tuple[str, ...]:
+    return tuple(sorted({secret for secret in secrets if secret}, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _replacements(secret: str) -> tuple[tuple[str, str, str], ...]:
+    """``(form, form lower-cased, replacement)`` for each form an echo of ``secret`` takes:
+    the whole value's forms first (the scheme kept), then its credential part's. Cached:
+    the plugin scrubs every string of a report with every credential it was given."""
+    redacted = redact_authorization(secret) or REDACTED
+    whole = [(form, redacted) for form in _forms(secret)]
+    credential = [(form, REDACTED) for form in _forms(_split(secret.strip())[1])]
+    return tuple((form, form.lower(), replacement) for form, replacement in whole + credential)
 
 
 def _forms(value: str) -> Iterator[str]:
