@@ -90,7 +90,8 @@ def scrub(text: str, secret: str | None) -> str:
     lowered = text.lower()
     for form, lowered_form, replacement in _replacements(secret):
         if lowered_form in lowered:  # the usual case is no echo: no regex at all
-            text = re.sub(re.escape(form), lambda _m, new=replacement: new, text, flags=re.I)
+            # (a replacement is "[redacted]" after letters at most: nothing re expands)
+            text = re.sub(re.escape(form), replacement, text, flags=re.IGNORECASE)
             lowered = text.lower()
     return text
 
