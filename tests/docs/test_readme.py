@@ -9,7 +9,8 @@ can run offline. The rules are in README's "Developing" section; in short:
   each must appear, in order, in what the command printed (stdout and stderr together),
   with elapsed times, ports and clock times taken as equal; a ``...`` line is a gap;
 * ``<!-- readme: not run (why) -->`` on the line just before a fence skips that block;
-  the reason is required; blocks without a language are output samples, never run.
+  the reason is required; blocks in other languages (toml, yaml) or without one (output
+  samples) are not run.
 
 Blocks run in a fresh directory holding ``myservice.py`` (the Flask example receiver, for
 the reader's own service), ``deliveries.ndjson`` and ``tests/data/deliveries.ndjson`` (a
