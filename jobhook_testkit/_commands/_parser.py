@@ -58,9 +58,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
     def _unknown_command(self) -> str:
-        spaced = self.spaced_options()
-        if spaced and self.argv and self.argv[0] == spaced[0]:
-            return self._unknown_option(spaced[0])
+        first = self.argv[0] if self.argv else ""
+        if first.startswith("-") and first.partition("=")[0] not in self._option_string_actions:
+            return self._unknown_option(first)  # `jobhook --auth X validate`: misplaced
         given = next((token for token in self.argv if not token.startswith("-")), "")
         found = difflib.get_close_matches(given, list(self.commands), n=1, cutoff=0.6)
         hint = f"did you mean {found[0]}? " if found else ""

@@ -33,6 +33,8 @@ def _leaks(text: str) -> bool:
          "unrecognized option --auth (its value is not shown)"),
         ([f"--auth={SECRET}", "validate"],
          "unrecognized option --auth (its value is not shown); a command's options go after"),
+        (["--auth", SECRET, "send", "http://127.0.0.1:9/"],
+         "unrecognized option --auth; a command's options go after the command"),
         (["send", "http://127.0.0.1:9/", "--timeout", SECRET],
          "argument --timeout: not a number of seconds: '(value not shown)'"),
         (["send", "http://127.0.0.1:9/", "--status", SECRET.lower()],
