@@ -216,7 +216,7 @@ class CheckContext:
     """
 
     url: str
-    auth: str | None
+    auth: str | None = field(repr=False)  # a credential: never in a repr or a traceback
     timeout: float
     seed: int
     check_name: str

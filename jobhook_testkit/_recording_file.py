@@ -95,7 +95,10 @@ class RecordingFile:
         self._fresh_line_needed = False
         self._regular = True
         self._fd: int | None = self._open()
+        # Lines appended to the file the path names now; lines that went to a file deleted
+        # or replaced since (their file is gone, or no longer under this name).
         self.lines_written = 0
+        self.lines_lost = 0
 
     def _open(self) -> int:
         """Open ``path`` for appending; note whether a torn last line must be cut off."""
@@ -149,6 +152,7 @@ class RecordingFile:
                     ) from None
                 os.close(fd)
                 fd = self._fd = reopened
+                self._forget_lines()
             if self._fresh_line_needed:
                 line = b"\n" + line
             self._fresh_line_needed = True  # until the whole line is known to be written
@@ -171,9 +175,20 @@ class RecordingFile:
         finally:
             os.close(sync_fd)
 
+    def _forget_lines(self) -> None:
+        """The lines written so far went to a file the path no longer names."""
+        self.lines_lost += self.lines_written
+        self.lines_written = 0
+
     def close(self) -> None:
         with self._lock:
             fd, self._fd = self._fd, None
+            if fd is not None:
+                try:
+                    if self._deleted(fd):  # deleted after the last append, not re-created
+                        self._forget_lines()
+                except OSError:
+                    pass
         if fd is not None:
             os.close(fd)
 

@@ -6,12 +6,17 @@ Every printed form, report and recording goes through here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
 REDACTED = "[redacted]"
-_MIN_ECHO = 4
+# The shortest value scrubbed out of free text. An echo shorter than this cannot be told
+# from ordinary words: with ``--auth "Bearer wrong"``, scrubbing "wrong" would turn a
+# receiver's "missing or wrong Authorization" into "missing or [redacted] Authorization".
+# (Header values themselves are always redacted, whatever their length.)
+MIN_SECRET = 8
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # A header whose name holds one of these words (split at "-" and "_", case-free) is taken
 # to carry a credential: X-Api-Key, X-Auth-Token, X-Gateway-Secret, Private-Token, ...
@@ -76,17 +81,42 @@ def redact_headers(
 def scrub(text: str, secret: str | None) -> str:
     """Remove any occurrence of ``secret`` (and of its credential part) from text.
 
-    Also the forms an echo of it takes on its way into a message: whitespace folded into
-    one space, escaped as in a JSON string or a Python repr.
+    Also the forms an echo of it takes on its way into a message: in any letter case,
+    whitespace folded into one space, escaped as in a JSON string or a Python repr. Forms
+    shorter than :data:`MIN_SECRET` characters are left alone (see there).
     """
     if not secret or not secret.strip():
         return text
-    redacted = redact_authorization(secret) or REDACTED
-    for form in _forms(secret):
-        text = text.replace(form, redacted)
-    for form in _forms(_split(secret.strip())[1]):
-        text = text.replace(form, REDACTED)
+    lowered = text.lower()
+    for form, lowered_form, replacement in _replacements(secret):
+        if lowered_form in lowered:  # the usual case is no echo: no regex at all
+            # (a replacement is "[redacted]" after letters at most: nothing re expands)
+            text = re.sub(re.escape(form), replacement, text, flags=re.IGNORECASE)
+            lowered = text.lower()
     return text
+
+
+def scrub_all(text: str, secrets: Iterable[str | None]) -> str:
+    """:func:`scrub` every one of ``secrets`` out of ``text``, longest first."""
+    for secret in _longest_first(tuple(secrets)):
+        text = scrub(text, secret)
+    return text
+
+
+@functools.lru_cache(maxsize=16)
+def _longest_first(secrets: tuple[str | None, ...]) -> tuple[str, ...]:
+    return tuple(sorted({secret for secret in secrets if secret}, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _replacements(secret: str) -> tuple[tuple[str, str, str], ...]:
+    """``(form, form lower-cased, replacement)`` for each form an echo of ``secret`` takes:
+    the whole value's forms first (the scheme kept), then its credential part's. Cached:
+    the plugin scrubs every string of a report with every credential it was given."""
+    redacted = redact_authorization(secret) or REDACTED
+    whole = [(form, redacted) for form in _forms(secret)]
+    credential = [(form, REDACTED) for form in _forms(_split(secret.strip())[1])]
+    return tuple((form, form.lower(), replacement) for form, replacement in whole + credential)
 
 
 def _forms(value: str) -> Iterator[str]:
@@ -95,7 +125,27 @@ def _forms(value: str) -> Iterator[str]:
         escaped = json.dumps(form)[1:-1]
         forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(form, ensure_ascii=False)[1:-1]}
     forms |= {repr(form)[1:-1] for form in forms}  # and as a repr() shows any of those
-    # An echo shorter than this is indistinguishable from ordinary text: replacing every
-    # "h" of a message because the configured value is "h" hides nothing and garbles all.
-    forms = {form for form in forms if len(form) >= _MIN_ECHO}
+    forms = {form for form in forms if len(form) >= MIN_SECRET}
     yield from sorted(forms, key=len, reverse=True)  # longest first: no partial leftovers
+
+
+# Credentials handed to the library in this process, most recent last (a dict as an
+# ordered set). pytest prints the arguments of a test's calls and the locals of its frames
+# in a failure report; the plugin scrubs these values from every report it passes on.
+_REMEMBERED: dict[str, None] = {}
+_MAX_REMEMBERED = 256
+
+
+def remember(*secrets: str | None) -> None:
+    """Note credentials given to the library (long enough to scrub: see MIN_SECRET)."""
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret.strip()) >= MIN_SECRET:
+            _REMEMBERED.pop(secret, None)
+            _REMEMBERED[secret] = None
+    while len(_REMEMBERED) > _MAX_REMEMBERED:
+        del _REMEMBERED[next(iter(_REMEMBERED))]
+
+
+def remembered() -> tuple[str, ...]:
+    """The credentials noted by :func:`remember`, oldest first."""
+    return tuple(_REMEMBERED)

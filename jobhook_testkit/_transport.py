@@ -22,8 +22,8 @@ class Request:
     method: str
     url: str
     target: str
-    headers: list[tuple[str, str]]
-    body: bytes
+    headers: list[tuple[str, str]] = field(repr=False)  # credentials among them
+    body: bytes = field(repr=False)
     hang_up_after: int | None = None
     send_rate: tuple[int, float] | None = None
 

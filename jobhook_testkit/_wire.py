@@ -110,6 +110,16 @@ class _Progress:
         self.status_text = ""
         self.headers: dict[str, str] = {}
         self.body = bytearray()
+        self.reader: _Reader | None = None  # set once the answer is being read
+
+    def head_so_far(self) -> str:
+        """What the answer's head held when it stopped arriving, in words."""
+        received = bytes(self.reader.buffer) if self.reader is not None else b""
+        if b"\n" in received:
+            return "the status line arrived but the headers did not finish"
+        shown = received[:40].decode("latin-1")
+        more = "..." if len(received) > 40 else ""
+        return f"only part of the status line arrived ({len(received)} bytes: {shown!r}{more})"
 
     def exchange(self, outcome: Outcome, reason: str) -> Exchange:
         return Exchange(
@@ -130,7 +140,7 @@ class _Progress:
                 f"({self.body_sent} of {self.body_size} body bytes sent)"
             ),
             "status": f"no answer within {timeout_text} (the whole request was sent)",
-            "head": f"the status line arrived but the headers did not finish within {timeout_text}",
+            "head": f"{self.head_so_far()} within {timeout_text}",
             "body": (
                 f"the status line and headers arrived, but the body was still arriving "
                 f"after {timeout_text} ({len(self.body)} bytes read)"
@@ -143,6 +153,21 @@ class _Progress:
                 "never a final one"
             )
         return self.exchange(Outcome.TIMED_OUT, reason)
+
+
+# How the reasons of deliveries that never reached the receiver begin or end (the name did
+# not resolve, no connection, no TLS session): nothing was sent. Kept next to the code that
+# words them; the commands call such a receiver unreachable (exit 2).
+_UNREACHED = re.compile(
+    r"^(?:cannot resolve |the host name was not resolved within |no connection within "
+    r"|TLS certificate verification failed|TLS failed during the handshake"
+    r"|the TLS handshake did not finish within )|\(connecting\)$"
+)
+
+
+def never_reached(reason: str) -> bool:
+    """True when a delivery's ``reason`` says it never reached the receiver at all."""
+    return _UNREACHED.search(reason) is not None
 
 
 class _ResolutionFailed(OSError):
@@ -369,6 +394,7 @@ class WireTransport:
     def _read_answer(
         self, reader: _Reader, request: Request, max_body: int, progress: _Progress
     ) -> Exchange:
+        progress.reader = reader
         while True:
             progress.phase = "status"
             if not reader.buffer and not reader.fill():
@@ -447,6 +473,13 @@ class WireTransport:
                 raise _Malformed("no line break after a chunk")
 
     def _closed(self, progress: _Progress) -> Exchange:
+        reader = progress.reader
+        if progress.status_code is None and progress.phase == "head" and reader and reader.buffer:
+            return progress.exchange(
+                Outcome.CONNECTION_FAILED,
+                f"the receiver closed the connection before its answer was complete: "
+                f"{progress.head_so_far()}",
+            )
         if progress.status_code is None:
             return progress.exchange(
                 Outcome.CONNECTION_FAILED, "the receiver closed the connection without answering"

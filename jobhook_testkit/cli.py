@@ -9,7 +9,6 @@ Exit codes: 0 all good, 1 the check found problems, 2 usage or I/O error.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from jobhook_testkit import __version__
+from jobhook_testkit._commands._parser import Parser
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -25,19 +25,22 @@ EXIT_USAGE = 2
 COMMANDS = ("validate", "generate", "send", "check", "serve", "replay", "schema")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(argv: Sequence[str] = ()) -> Parser:
+    """The ``jobhook`` parser; its usage errors never show the values in ``argv``."""
+    parser = Parser(
         prog="jobhook",
         description="Contract-test receivers of ReachFive's End Job Notification webhook.",
         epilog="Exit codes: 0 all good, 1 the check found problems, 2 usage or I/O error.",
+        argv=argv,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f"jobhook_testkit._commands.{name}")
-        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP, argv=argv)
         module.configure(sub)
         sub.set_defaults(_run=module.run)
+        parser.commands[name] = sub
     return parser
 
 
@@ -49,9 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # `jobhook ... >&-`: results have nowhere to go
         print("jobhook: standard output is closed; nowhere to write results", file=sys.stderr)
         return EXIT_USAGE
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        extras += parser.commands[args.command].spaced_options()
+        if extras:  # said by the subcommand's own parser, with its usage
+            parser.commands[args.command].reject(extras)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

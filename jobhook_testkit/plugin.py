@@ -13,6 +13,7 @@ sub-plugins call :func:`jobhook_seed` and :func:`jobhook_test_seed` for the same
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,8 +149,37 @@ def pytest_runtest_makereport(
         report = outcome.get_result()
     except BaseException:  # another plugin's error: pytest reports it, we add nothing
         return
-    if not report.failed:
+    if report.failed:
+        _add_sections(item, report)
+    _scrub_credentials(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, Result[pytest.CollectReport], None]:
+    outcome = yield
+    try:
+        report = outcome.get_result()
+    except BaseException:
         return
+    _scrub_credentials(report)
+
+
+def _scrub_credentials(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Scrub every credential given to the library from the report (args, locals, output).
+
+    If the library's redaction module was never imported, no credential was given to it.
+    """
+    redact = sys.modules.get("jobhook_testkit._redact")
+    secrets: tuple[str, ...] = redact.remembered() if redact is not None else ()
+    if secrets:
+        from jobhook_testkit._plugin_scrub import scrub_report
+
+        scrub_report(report, secrets)
+
+
+def _add_sections(item: pytest.Item, report: pytest.TestReport) -> None:
     if _SEED_KEY in item.config.stash:
         seed = item.config.stash[_SEED_KEY]
         report.sections.append(

@@ -46,8 +46,9 @@ from werkzeug.wsgi import get_input_stream
 from jobhook_testkit import _answer
 from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
-from jobhook_testkit._redact import redact_headers, scrub
+from jobhook_testkit._redact import MIN_SECRET, redact_headers, remember, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
+from jobhook_testkit.server import HEADERS_COMPLETE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -128,7 +129,8 @@ class RecordedDelivery:
 @dataclass(frozen=True, slots=True, eq=False)
 class Refusal:
     """A request that was answered but not recorded as data (wrong credentials, too large,
-    not a POST, hung up mid-body, or the recording file could not be written)."""
+    not a POST, the recording file could not be written) or that never arrived whole (the
+    sender hung up mid-headers or mid-body: ``incomplete``)."""
 
     kind: str  # "unauthorized", "too_large", "method", "incomplete", "unrecorded"
     method: str
@@ -241,6 +243,7 @@ class RecordingReceiver:
     ) -> None:
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
             raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
+        remember(auth)  # scrubbed from pytest's reports (see _redact.remember)
         self._auth = auth.encode("utf-8") if auth is not None else None
         self._auth_text = auth
         scheme = (auth or "").strip().partition(" ")[0]
@@ -381,9 +384,9 @@ class RecordingReceiver:
         headers = redact_headers(list(EnvironHeaders(environ).items()))
         # The Authorization value (sent or expected) may be echoed elsewhere: in the query
         # string (?token=...) or in another header (X-Api-Key, X-Forwarded-Authorization).
-        # (Not a value of a character or three: that would mangle paths and hosts.)
+        # (Not a short value: that would mangle paths and hosts; see MIN_SECRET.)
         for secret in {environ.get("HTTP_AUTHORIZATION"), self._auth_text}:
-            if not isinstance(secret, str) or len(secret.strip()) < 4:
+            if not isinstance(secret, str) or len(secret.strip()) < MIN_SECRET:
                 continue
             path = scrub(path, secret)
             headers = {name: scrub(value, secret) for name, value in headers.items()}
@@ -399,6 +402,8 @@ class RecordingReceiver:
                 self.on_event(refusal)
             return _plain(start_response, status, reason, _error_body(reason), extra)
 
+        if environ.get(HEADERS_COMPLETE) is False:  # nothing to record: no request came whole
+            return refuse("incomplete", 400, "the sender hung up before the headers ended")
         if method != "POST":
             return refuse("method", 405, f"method {method} not allowed (POST only)",
                           [("Allow", "POST")])

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from jobhook_testkit._inprocess import InProcessTransport, is_wsgi_app
-from jobhook_testkit._redact import redact_authorization
+from jobhook_testkit._redact import is_secret_header, redact_authorization, remember
 from jobhook_testkit._transport import Request, Transport
 from jobhook_testkit._wire import WireTransport
 from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
@@ -154,6 +154,7 @@ def _is_int(value: object) -> bool:
 
 
 def _check_header(name: str, value: str) -> None:
+    __tracebackhide__ = True  # its frame holds the value: a failure shows the caller's
     if not isinstance(name, str):
         raise TypeError(f"a header name must be a str, got {type(name).__name__}")
     if not isinstance(value, str):  # the value is not shown: it may be a credential
@@ -173,6 +174,7 @@ def _check_header(name: str, value: str) -> None:
 
 def _merge(headers: dict[str, tuple[str, str]], extra: Mapping[str, str | None]) -> None:
     """Merge ``extra`` into ``headers`` (lower-cased name -> (name, value)); None removes."""
+    __tracebackhide__ = True  # holds header values, credentials among them
     for name, value in extra.items():
         key = name.lower()
         headers.pop(key, None)  # re-inserted last: the order follows the latest setting
@@ -204,6 +206,11 @@ class FakeSender:
         verify: bool | str = True,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
+        # pytest shows the arguments of every frame in a failure's traceback: this one
+        # holds the credential, so a mistake is reported at the caller's line instead.
+        __tracebackhide__ = True
+        remember(auth, *(value for name, value in (headers or {}).items()
+                         if isinstance(name, str) and is_secret_header(name)))
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
         if not (timeout > 0 and math.isfinite(timeout)):
@@ -264,6 +271,7 @@ class FakeSender:
         except ValueError as exc:  # e.g. "Invalid IPv6 URL"
             raise ValueError(f"invalid URL {shown!r}: {exc}") from None
         if has_credentials:
+            remember(parts.password, parts.netloc.rpartition("@")[0])
             raise ValueError("credentials in the URL are not sent by the platform; use auth=")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             hint = ""
@@ -303,10 +311,12 @@ class FakeSender:
         self._transport = WireTransport(host, port, ssl_context=context, timeout=self.timeout)
 
     def __repr__(self) -> str:
-        return (
-            f"FakeSender({self.url!r}, auth={redact_authorization(self.auth)!r}, "
-            f"timeout={self.timeout:g})"
-        )
+        # Also for a sender whose __init__ failed half-way (pytest shows its frames' self).
+        url = getattr(self, "url", "?")
+        auth = redact_authorization(getattr(self, "auth", None))
+        timeout = getattr(self, "timeout", None)
+        shown = f"{timeout:g}" if isinstance(timeout, float) else "?"
+        return f"FakeSender({url!r}, auth={auth!r}, timeout={shown})"
 
     def deliver(
         self,
@@ -330,6 +340,12 @@ class FakeSender:
         ``hang_up_after=N`` sends N body bytes, then hangs up. ``send_rate=(size, pause)``
         sends the body ``size`` bytes at a time, ``pause`` seconds apart.
         """
+        __tracebackhide__ = True  # holds a per-delivery credential (auth=) when given
+        if isinstance(auth, str):
+            remember(auth)
+        if headers:
+            remember(*(value for name, value in headers.items()
+                       if isinstance(name, str) and is_secret_header(name)))
         request = self._request(
             report, body, encoding, method, content_type, headers, auth, hang_up_after, send_rate
         )
@@ -385,6 +401,7 @@ class FakeSender:
         hang_up_after: int | None,
         send_rate: tuple[int, float] | None,
     ) -> Request:
+        __tracebackhide__ = True  # holds the credential, as deliver() does
         if body is not None:
             if not isinstance(body, bytes | bytearray | memoryview):
                 raise TypeError(
@@ -473,6 +490,7 @@ class SenderFactory:
     def __call__(
         self, target: str | WSGIApplication | Callable[..., Any], **options: Any
     ) -> FakeSender:
+        __tracebackhide__ = True  # only forwards options, the credential among them
         options.setdefault("timeout", self.timeout)
         sender = FakeSender(target, **options)
         sender._observers.append(self._record)

@@ -170,6 +170,27 @@ class LiveServer:
         return f"<LiveServer {self.url} {state}, {len(self.errors)} error(s)>"
 
 
+# In the environ of every request served here: False when the client hung up before the
+# blank line that ends the headers (the request only looks whole).
+HEADERS_COMPLETE = "jobhook.headers_complete"
+
+
+class _HeaderWatch:
+    """Reads header lines for http.server, noting whether they ended before EOF did."""
+
+    def __init__(self, rfile: Any) -> None:
+        self._rfile = rfile
+        self.ended = True
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self._rfile.readline(limit)
+        self.ended = line.endswith(b"\n")
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rfile, name)
+
+
 def _make_server(
     app: WSGIApplication,
     host: str,
@@ -182,6 +203,23 @@ def _make_server(
     class QuietHandler(WSGIRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = idle_timeout  # applied to the connection by StreamRequestHandler.setup
+        headers_ended = True
+
+        def parse_request(self) -> bool:
+            # http.server ends the headers at a blank line or at EOF alike, so a client
+            # that hangs up mid-headers looks like a whole request with no body. Watch
+            # the header lines go by, and tell the app (HEADERS_COMPLETE in its environ).
+            rfile, self.rfile = self.rfile, _HeaderWatch(self.rfile)  # type: ignore[assignment]
+            try:
+                return super().parse_request()
+            finally:
+                watch, self.rfile = self.rfile, rfile
+                self.headers_ended = getattr(watch, "ended", True)
+
+        def make_environ(self) -> WSGIEnvironment:
+            environ = super().make_environ()
+            environ[HEADERS_COMPLETE] = self.headers_ended
+            return environ
 
         def log(self, type: str, message: str, *args: Any) -> None:
             """Silent: errors are collected from the app itself, access logs are noise."""

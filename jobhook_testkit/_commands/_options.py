@@ -83,6 +83,34 @@ def _float(text: str, what: str) -> float:
     return value
 
 
+def receiver_url(text: str) -> str:
+    """A receiver's URL, without ``user:password@`` (the platform sends no such thing).
+
+    The rest is checked by the sender; the message never repeats the URL (it holds a
+    password).
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text.strip())
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        return text  # the sender says what is wrong with it
+    if credentials:
+        raise argparse.ArgumentTypeError(
+            "credentials in the URL are not sent by the platform: remove 'user:password@' "
+            "and give the Authorization value with --auth"
+        )
+    return text
+
+
+def auth_problem(value: str | None) -> str | None:
+    """Why ``value`` cannot be an Authorization header (the message never shows it)."""
+    if value is not None and any(char in value for char in "\r\n\x00"):
+        return "--auth contains a line break or NUL, which an HTTP header cannot carry"
+    return None
+
+
 def add_auth(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--auth", metavar="VALUE", help=f"{help} (never printed)")
 
@@ -114,6 +142,20 @@ def add_tls(parser: argparse.ArgumentParser) -> None:
         "--cacert", metavar="FILE", help="verify https against the CA certificates in FILE"
     )
     tls.add_argument("--insecure", action="store_true", help="do not verify https certificates")
+
+
+def unreachable_hint(reason: str, nothing_was: str) -> str:
+    """What to do about a receiver that could not be reached, for the end of its message.
+
+    A certificate that does not verify is no reason to ask whether the receiver runs:
+    the options that fix it are named instead.
+    """
+    if "certificate verification failed" in reason:
+        return (
+            "(the receiver's TLS certificate is not trusted: give the CA that signed it with "
+            f"--cacert FILE, or skip verification with --insecure; nothing was {nothing_was})"
+        )
+    return f"(is it running? nothing was {nothing_was})"
 
 
 def verify_option(args: argparse.Namespace) -> bool | str:

@@ -16,7 +16,8 @@ _FORMATS = ("text", "json", "junit", "html")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "url", nargs="?", metavar="URL", help="the receiver's webhook URL (http or https)"
+        "url", nargs="?", metavar="URL", type=_options.receiver_url,
+        help="the receiver's webhook URL (http or https)",
     )
     parser.add_argument(
         "--app", metavar="MODULE:ATTR",
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         except EndpointNotFoundError as exc:  # says what was sent, what came back, why
             return _usage(str(exc))
         except ReceiverUnreachableError as exc:
-            return _usage(f"{exc} (is it running? nothing was checked)")
+            return _usage(f"{exc} {_options.unreachable_hint(str(exc), 'checked')}")
         except (ValueError, TypeError, OSError, ImportError, LifespanError) as exc:
             # (an ASGI app: ImportError without uvicorn, LifespanError if it cannot start)
             return _usage(scrub_secrets(str(exc), args.auth, headers))

@@ -36,7 +36,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "file", metavar="FILE",
         help="a recording (jobhook serve --record), NDJSON reports, or a JSON file; - = stdin",
     )
-    parser.add_argument("url", metavar="URL", help="the receiver to deliver to (http or https)")
+    parser.add_argument(
+        "url", metavar="URL", type=_options.receiver_url,
+        help="the receiver to deliver to (http or https)",
+    )
     _options.add_auth(parser, "Authorization value to send")
     _options.add_timeout(parser, "give up on a delivery after this long, like the platform")
     _headers.add_header(parser)
@@ -44,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--max-bytes", type=_options.byte_count, default=None, metavar="N",
         help="refuse files larger than N bytes (default 256 MiB; suffixes K, M, G)",
     )
+    _options.add_tls(parser)
 
 
 def _where(document: Document) -> str:
@@ -84,9 +88,12 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit.sender import FakeSender
 
     err = sys.stderr
+    verify = _options.verify_option(args)
     headers = _headers.headers_of(args)
     try:
-        sender = FakeSender(args.url, auth=args.auth, timeout=args.timeout, headers=headers)
+        sender = FakeSender(
+            args.url, auth=args.auth, timeout=args.timeout, headers=headers, verify=verify
+        )
     except ValueError as exc:
         print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
         return EXIT_USAGE
@@ -99,15 +106,18 @@ def run(args: argparse.Namespace) -> int:
     to_send, notes = _plan(documents)
     for note in notes:
         print(f"jobhook replay: {note}", file=err)
-    if not to_send:
+    if not to_send:  # empty, binary, or nothing but skipped lines: an input error
         print(f"jobhook replay: nothing to replay in {args.file}", file=err)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
 
     try:
-        preflight(sender.url, auth=args.auth, timeout=args.timeout, headers=headers)
+        preflight(
+            sender.url, auth=args.auth, timeout=args.timeout, headers=headers, verify=verify
+        )
     except ReceiverUnreachableError as exc:
         message = scrub(str(exc), args.auth)
-        print(f"jobhook replay: {message} (is it running? nothing was sent)", file=err)
+        hint = _options.unreachable_hint(message, "sent")
+        print(f"jobhook replay: {message} {hint}", file=err)
         return EXIT_USAGE
 
     from jobhook_testkit._progress import for_terminal

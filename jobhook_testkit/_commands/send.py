@@ -3,7 +3,8 @@
 Without ``--payload`` a realistic report is generated (``--seed``, ``--status``, ``--type``
 shape it); with ``--payload FILE`` the one report in FILE is sent (or the report of the one
 delivery a ``jobhook serve --record`` line holds). Prints the delivery
-(Authorization redacted); exit 0 only if the receiver acknowledged it (2xx in time).
+(Authorization redacted); exit 0 only if the receiver acknowledged it (2xx in time), 1 if
+it did not, 2 if it could not be reached at all.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def _header(text: str) -> tuple[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("url", metavar="URL", help="the receiver's URL (http or https)")
+    parser.add_argument(
+        "url", metavar="URL", type=_options.receiver_url, help="the receiver's URL (http or https)"
+    )
     _options.add_auth(parser, "Authorization value, sent verbatim (e.g. 'Bearer ...')")
     _options.add_timeout(
         parser, "hard total deadline, after which the sender hangs up, like the platform"
@@ -136,4 +139,10 @@ def run(args: argparse.Namespace) -> int:
 
         delivery = deliver_value(sender, value)
     print(delivery)
+    from jobhook_testkit._wire import never_reached
+
+    if delivery.status_code is None and never_reached(delivery.reason):
+        # Not the receiver's answer: it was never reached. An I/O error, as for check.
+        return _fail(f"receiver unreachable at {sender.url}: {delivery.reason} "
+                     + _options.unreachable_hint(delivery.reason, "delivered"))
     return EXIT_OK if delivery.acknowledged else EXIT_PROBLEMS

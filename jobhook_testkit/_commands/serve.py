@@ -73,6 +73,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _serve_live.configure(parser)
 
 
+_BIND_REASONS = {
+    "EADDRINUSE": "address in use (another jobhook serve? pick --port)",
+    "EACCES": "permission denied (ports below 1024 need privileges: pick --port)",
+    "EADDRNOTAVAIL": "this machine has no such address (pick --host)",
+}
+
+
+def _bind_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, found by binding it once, as Werkzeug will
+    (which would print three lines of its own before failing)."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        name = errno.errorcode.get(exc.errno or 0, "")
+        return _BIND_REASONS.get(name) or exc.strerror or str(exc)
+    return None
+
+
 def _is_loopback(host: str) -> bool:
     import ipaddress
 
@@ -198,7 +223,8 @@ class Console:
         when = event.received_at.astimezone().strftime("%H:%M:%S")
         head = f"{when}  {event.method} {_printable(event.path, 60)}  {event.status}"
         if not isinstance(event, RecordedDelivery):
-            line = f"{head}  refused: {_printable(event.reason)}"
+            verdict = "not recorded" if event.kind == "incomplete" else "refused"
+            line = f"{head}  {verdict}: {_printable(event.reason)}"
             if event.kind == "unauthorized" and "Authorization" in event.headers:
                 line += f" (got {_printable(event.headers['Authorization'], 40)})"
         elif event.report is None:
@@ -253,13 +279,16 @@ def _summary(receiver: RecordingReceiver) -> list[str]:
             ("unauthorized", "with the wrong Authorization (401)"),
             ("too_large", "too large (413)"),
             ("method", "not POST (405)"),
-            ("incomplete", "cut off by the sender"),
             ("unrecorded", "NOT recorded: the file could not be written (503)"),
         )
         if counts.get(kind)
     ]
     if refused:
         lines.append("  refused: " + ", ".join(refused))
+    if counts.get("incomplete"):  # hang-ups mid-request: nothing arrived to record
+        incomplete = _count(counts["incomplete"], "incomplete request", "incomplete requests")
+        lines.append(f"  {incomplete}, not recorded (the sender hung up before the request "
+                     "was whole)")
     unknown = receiver.unknown_field_counts
     if unknown:
         named = ", ".join(f"{_printable(name, 40)} ×{count}"
@@ -267,7 +296,12 @@ def _summary(receiver: RecordingReceiver) -> list[str]:
         more = _more(len(unknown), MAX_NAMES_IN_SUMMARY)
         lines.append(f"  fields the schema does not know: {named}{more}")
     if receiver.file is not None:
-        lines.append(f"  appended {receiver.file.lines_written} lines to {receiver.file.path}")
+        file = receiver.file
+        line = f"  appended {_count(file.lines_written, 'line', 'lines')} to {file.path}"
+        if file.lines_lost:
+            line += (f" ({_count(file.lines_lost, 'earlier line', 'earlier lines')} went to a "
+                     "file of that name that was deleted or replaced while recording)")
+        lines.append(line)
     return lines
 
 
@@ -289,6 +323,8 @@ def _drain(
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import io
     import signal
     import socket
     from contextlib import ExitStack
@@ -297,6 +333,10 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit.server import serve_wsgi
 
     err = sys.stderr
+    problem = _options.auth_problem(args.auth)
+    if problem is not None:  # as send, check and replay refuse it
+        print(f"jobhook serve: {problem}", file=err)
+        return EXIT_USAGE
     console = Console(sys.stdout)
     try:
         live = _serve_live.Live(args, console)
@@ -333,12 +373,18 @@ def run(args: argparse.Namespace) -> int:
             # A name that does not resolve, said here: Werkzeug would print only the reason.
             socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,
                                flags=socket.AI_PASSIVE)
-            server = stack.enter_context(serve_wsgi(
-                in_flight, host=args.host, port=args.port, idle_timeout=IDLE_TIMEOUT
-            ))
+            reason = _bind_problem(args.host, args.port)
+            if reason is None:
+                # Werkzeug prints its own lines when it cannot bind after all (a port
+                # taken since the probe): one line, ours, is said below.
+                with contextlib.redirect_stderr(io.StringIO()):
+                    server = stack.enter_context(serve_wsgi(
+                        in_flight, host=args.host, port=args.port, idle_timeout=IDLE_TIMEOUT
+                    ))
         except OSError as exc:
-            where = f"cannot listen on {args.host}:{args.port}"
             reason = exc.strerror or str(exc)
+        if reason is not None:
+            where = f"cannot listen on {args.host}:{args.port}"
             print(f"jobhook serve: {where}" + ("" if reason == where else f": {reason}"),
                   file=err)
             return EXIT_USAGE

@@ -81,7 +81,7 @@ def test_edge_cases_prints_the_corpus_one_line_each(capsys: pytest.CaptureFixtur
         (["--locale", "xx_YY"], "unknown Faker locale 'xx_YY'"),
         (["--edge-cases", "--count", "2"], "--edge-cases takes no --count"),
         (["--edge-cases", "--seed", "1", "--status", "SUCCESS"], "takes no --seed, --status"),
-        (["--bogus"], "unrecognized arguments"),
+        (["--bogus"], "unrecognized option --bogus"),
     ],
 )
 def test_bad_options_exit_2_with_one_clear_message(

@@ -203,13 +203,25 @@ def test_control_characters_in_the_receivers_answer_are_not_printed(
     assert "NOT acknowledged: answered 500 \\x1b]0;pwned\\x07Oops" in out
 
 
-def test_nothing_to_replay_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    source = tmp_path / "only-malformed.ndjson"
-    line = {"report": None, "raw": "x", "path": "/", "headers": {},
-            "received_at": "2026-01-01T00:00:00.000000Z", "violations": []}
-    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
-    assert main(["replay", str(source), "http://127.0.0.1:9"]) == 1
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"report": None, "raw": "x", "path": "/", "headers": {},
+                    "received_at": "2026-01-01T00:00:00.000000Z", "violations": []}).encode()
+        + b"\n",
+        b"",
+        bytes(range(256)) * 4,
+    ],
+    ids=["only-malformed", "empty", "binary"],
+)
+def test_nothing_to_replay_is_an_input_error_like_send_payload(
+    content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "source.ndjson"
+    source.write_bytes(content)
+    assert main(["replay", str(source), "http://127.0.0.1:9"]) == 2
     assert "nothing to replay" in capsys.readouterr().err
+    assert main(["send", "http://127.0.0.1:9", "--payload", str(source)]) == 2
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["schema", "--yaml"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "unrecognized arguments: --yaml" in captured.err
+    assert "jobhook schema: error: unrecognized option --yaml" in captured.err
 
 
 @pytest.mark.slow

@@ -232,15 +232,45 @@ def test_a_recorded_delivery_sends_its_report(
     assert "not a JSON object; nothing to send" in capsys.readouterr().err
 
 
-def test_connection_refused_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_receiver_exits_2_like_check_and_replay(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     import socket
 
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     assert main(["send", f"http://127.0.0.1:{port}/", "--payload", os.devnull]) == 2
     capsys.readouterr()
-    assert main(["send", f"http://127.0.0.1:{port}/", "--seed", "1"]) == 1
-    assert "could not be delivered" in capsys.readouterr().out
+    assert main(["send", f"http://127.0.0.1:{port}/", "--seed", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert "could not be delivered" in out
+    assert err == (
+        f"jobhook send: receiver unreachable at http://127.0.0.1:{port}/: Connection refused "
+        "(connecting) (is it running? nothing was delivered)\n"
+    )
+
+
+def test_a_receiver_that_hangs_up_without_answering_was_reached_so_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def hang_up() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+
+        closer = threading.Thread(target=hang_up)
+        closer.start()
+        assert main(["send", f"http://127.0.0.1:{port}/", "--seed", "1"]) == 1
+        closer.join(timeout=10)
+    out, err = capsys.readouterr()
+    assert "closed the connection" in out
+    assert err == ""
 
 
 @pytest.mark.slow
@@ -285,5 +315,12 @@ def test_https_with_cacert_and_insecure(
         assert main(["send", server.url, "--seed", "1", "--cacert", str(ca_file)]) == 0
         assert main(["send", server.url, "--seed", "1", "--insecure"]) == 0
         capsys.readouterr()
-        assert main(["send", server.url, "--seed", "1"]) == 1
-    assert "certificate verification failed" in capsys.readouterr().out
+        assert main(["send", server.url, "--seed", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert "certificate verification failed" in out
+    assert err.startswith(f"jobhook send: receiver unreachable at {server.url}/: TLS "
+                          "certificate verification failed: ")
+    assert err.endswith(
+        "(the receiver's TLS certificate is not trusted: give the CA that signed it with "
+        "--cacert FILE, or skip verification with --insecure; nothing was delivered)\n"
+    )

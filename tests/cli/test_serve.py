@@ -310,3 +310,51 @@ def test_terminal_control_characters_in_a_report_id_are_not_printed() -> None:
     line = out.getvalue()
     assert "\x1b" not in line and "\x07" not in line
     assert "  \\x1b]0;…[2J  valid" in line
+
+
+@pytest.mark.slow
+def test_serve_counts_incomplete_requests_apart_in_its_summary(tmp_path: Path) -> None:
+    record = tmp_path / "deliveries.ndjson"
+    with serve_process(tmp_path, "--record", str(record)) as (process, url):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        for _ in range(3):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n")
+        assert FakeSender(url).deliver(sample(), hang_up_after=5).reason  # mid-body
+        assert FakeSender(url).deliver(sample()).acknowledged
+        assert FakeSender(url).deliver(body=b'"a string"').status_code == 400
+        deadline = time.monotonic() + 10
+        while (tmp_path / "stdout.txt").read_text().count("\n") < 6:
+            assert time.monotonic() < deadline, (tmp_path / "stdout.txt").read_text()
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    out = (tmp_path / "stdout.txt").read_text(encoding="utf-8")
+    assert "stopped. 2 deliveries recorded (1 valid, 0 invalid, 1 malformed)" in err
+    assert "  4 incomplete requests, not recorded (the sender hung up before the request " \
+           "was whole)" in err
+    assert "refused" not in err
+    assert out.count("not recorded: the sender hung up before the headers ended") == 3
+    assert out.count("not recorded: the sender hung up before the whole body arrived") == 1
+    assert len(record.read_bytes().splitlines()) == 2
+    assert f"appended 2 lines to {record}\n" in err
+
+
+@pytest.mark.slow
+def test_the_stop_summary_counts_lines_in_the_file_that_exists(tmp_path: Path) -> None:
+    record = tmp_path / "deliveries.ndjson"
+    with serve_process(tmp_path, "--record", str(record)) as (process, url):
+        sender = FakeSender(url)
+        for _ in range(3):
+            assert sender.deliver(sample()).acknowledged
+        record.unlink()
+        assert sender.deliver(sample()).acknowledged  # the path is created again for it
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert len(record.read_bytes().splitlines()) == 1
+    assert (
+        f"  appended 1 line to {record} (3 earlier lines went to a file of that name that "
+        "was deleted or replaced while recording)\n"
+    ) in err

@@ -152,3 +152,47 @@ def test_headers_named_like_credentials_are_secret(name: str) -> None:
 def test_ordinary_headers_are_printed(name: str) -> None:
     assert not is_secret_header(name)
     assert redact_headers({name: "abc def"}) == {name: "abc def"}
+
+
+@pytest.mark.parametrize("echo", ["BEARER S3CRETVALUE-42", "bearer s3cretvalue-42",
+                                  "token S3cretValue-42 refused"])
+def test_scrub_catches_an_echo_in_any_letter_case(echo: str) -> None:
+    cleaned = scrub(echo, "Bearer s3cretValue-42")
+    assert "s3cretvalue" not in cleaned.lower(), cleaned
+    assert REDACTED in cleaned
+
+
+def test_scrub_leaves_ordinary_words_that_happen_to_be_a_short_credential() -> None:
+    message = "missing or wrong Authorization"
+    assert scrub(message, "Bearer wrong") == message  # "wrong" is too short to be a secret
+    assert scrub("got Bearer WRONG", "Bearer wrong") == "got Bearer [redacted]"
+
+
+def test_the_length_rule_is_eight_characters() -> None:
+    from jobhook_testkit._redact import MIN_SECRET
+
+    assert MIN_SECRET == 8
+    assert scrub("x abcdefgh x", "Bearer abcdefgh") == "x [redacted] x"
+    assert scrub("x abcdefg x", "Bearer abcdefg") == "x abcdefg x"
+
+
+def test_remembered_credentials_are_bounded_and_skip_short_ones() -> None:
+    from jobhook_testkit import _redact
+
+    _redact.remember("short", None, "Bearer long-enough-1")
+    assert "Bearer long-enough-1" in _redact.remembered()
+    assert "short" not in _redact.remembered()
+    for number in range(300):
+        _redact.remember(f"Bearer filler-{number:04d}")
+    assert len(_redact.remembered()) == 256
+    assert _redact.remembered()[-1] == "Bearer filler-0299"
+    assert "Bearer long-enough-1" not in _redact.remembered()
+
+
+def test_scrub_all_scrubs_each_secret() -> None:
+    from jobhook_testkit._redact import scrub_all
+
+    text = "a=Bearer first-secret b=SECOND-SECRET-X"
+    assert scrub_all(text, ["Bearer first-secret", "second-secret-x", None]) == (
+        "a=Bearer [redacted] b=[redacted]"
+    )

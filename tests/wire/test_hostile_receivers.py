@@ -121,10 +121,24 @@ def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
 
 def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
     read_request(conn)
-    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 1000:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for byte in b"X-Slow: " + b"y" * 1000:
         if stop.wait(0.02):
             return
         conn.sendall(bytes([byte]))
+
+
+def trickle_status_line(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    for byte in b"HTTP/1.1 200 OK\r\n":
+        if stop.wait(0.1):
+            return
+        conn.sendall(bytes([byte]))
+
+
+def half_a_status_line_then_close(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 2")
 
 
 def reset(conn: socket.socket, stop: threading.Event) -> None:
@@ -168,6 +182,8 @@ def sender(url: str, **options: Any) -> FakeSender:
         pytest.param(silent, "no answer within", id="never-answers"),
         pytest.param(status_then_stall, "headers did not finish", id="status-line-then-stall"),
         pytest.param(trickle_headers, "headers did not finish", id="trickles-headers"),
+        pytest.param(trickle_status_line, "only part of the status line arrived (",
+                     id="trickles-the-status-line"),
     ],
 )
 def test_receiver_that_stalls_before_the_headers_is_timed_out_on_time(
@@ -179,6 +195,16 @@ def test_receiver_that_stalls_before_the_headers_is_timed_out_on_time(
     assert phase_words in delivery.reason
     assert TIMEOUT <= delivery.elapsed < TIMEOUT + MARGIN
     assert "hung up" in str(delivery)
+
+
+def test_a_half_status_line_then_a_close_says_what_arrived() -> None:
+    with hostile(half_a_status_line_then_close) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == (
+        "the receiver closed the connection before its answer was complete: only part of "
+        "the status line arrived (10 bytes: 'HTTP/1.1 2')"
+    )
 
 
 def test_trickling_body_cannot_extend_the_deadline() -> None:
@@ -419,3 +445,25 @@ def test_answer_before_the_body_is_read_is_what_counts() -> None:
     assert delivery.outcome is Outcome.REJECTED, delivery
     assert delivery.status_code == 401
     assert delivery.body_excerpt == b"nope"
+
+
+@pytest.mark.parametrize(
+    ("reason", "reached"),
+    [
+        ("Connection refused (connecting)", False),
+        ("cannot resolve 'receiver.test': Name or service not known", False),
+        ("the host name was not resolved within 0.3 s", False),
+        ("no connection within 0.3 s", False),
+        ("TLS certificate verification failed: certificate has expired", False),
+        ("TLS failed during the handshake: wrong version number", False),
+        ("the TLS handshake did not finish within 0.3 s", False),
+        ("the receiver closed the connection without answering", True),
+        ("no answer within 0.3 s (the whole request was sent)", True),
+        ("TLS failed during status: bad record mac", True),
+        ("Connection reset by peer (send)", True),
+    ],
+)
+def test_never_reached_tells_unreachable_from_unanswered(reason: str, reached: bool) -> None:
+    from jobhook_testkit._wire import never_reached
+
+    assert never_reached(reason) is not reached
