@@ -35,7 +35,7 @@ def locust_command(*args: str) -> list[str]:
 
 
 def swarm(
-    recorder: LiveRecorder, *extra: str, users: int = 2, seconds: int = 2, auth: bool = True
+    recorder: LiveRecorder, *extra: str, users: int = 2, seconds: int = 1, auth: bool = True
 ) -> list[str]:
     """Headless options for a short run against ``recorder``; stats as JSON on stdout."""
     return [
