@@ -177,6 +177,7 @@ class _Output:
 
 def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, iter_documents
+    from jobhook_testkit._recording_file import forward_file_message, is_forward_line
 
     sources = args.paths or ["-"]
     if sources.count("-") > 1:  # the second read would find stdin empty and call it invalid
@@ -205,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             for doc in documents:
+                if is_forward_line(doc.value):  # serve's FILE.forwards: no reports in it
+                    raise InputError(forward_file_message(doc.location, source))
                 reports += 1
                 if progress is not None and not reports & 255:
                     progress.update(reports, documents.bytes_read)
@@ -226,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
                             _github(problem, source)
                         out.write(text + "\n")
         except InputError as exc:  # a line or array element over --max-bytes, a read error
+            documents.close()
             input_errors.append(str(exc))
             err.write(f"jobhook validate: {exc}\n")
             if args.format == "github":
