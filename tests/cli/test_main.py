@@ -56,6 +56,21 @@ def test_a_reader_that_leaves_early_is_not_an_error() -> None:
     assert b"Traceback" not in err and b"BrokenPipe" not in err
 
 
+@pytest.mark.parametrize("argv", [["schema"], ["schema", "--openapi"], ["schema", "--path"]])
+def test_schema_read_by_a_reader_that_left_is_not_an_error(argv: list[str]) -> None:
+    # `jobhook schema | head -1`: like generate, a command that only prints data.
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "jobhook_testkit", *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert producer.stdout is not None and producer.stderr is not None
+    producer.stdout.close()  # gone before the interpreter has even started: EPIPE for sure
+    err = producer.stderr.read()
+    producer.stderr.close()
+    assert producer.wait(timeout=60) == 0
+    assert err == b""
+
+
 class _FailingStdout:
     """A stdout whose every write fails like a full disk or a closed pipe."""
 
