@@ -115,6 +115,8 @@ def _github(problem: Problem, source: str) -> str:
     if problem.line is not None and where:
         where.append(f"line={problem.line}")
     message = f"{problem.pointer or '(root)'}: {problem.message}"
+    if not where:  # no file to mark: the message keeps where it is (`<stdin>:2`)
+        message = f"{problem.location}: {message}"
     return f"::{command}{' ' if where else ''}{','.join(where)}::{_github_data(message)}"
 
 
