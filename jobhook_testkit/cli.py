@@ -69,11 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader of our output left. For commands that only print data (`jobhook
-        # generate | head`, `jobhook schema | head -1`) that is the normal way to stop.
+        # generate | head`, `jobhook schema | head -1`, `jobhook check --list | head`)
+        # that is the normal way to stop.
         # Any other command could not print its result, so it cannot claim success: 2, an
         # I/O error, never a 0 that hides failed checks.
         _silence(sys.stdout)
-        if args.command in DATA_COMMANDS:
+        if args.command in DATA_COMMANDS or getattr(args, "list", False):  # check --list
             return EXIT_OK
         _note(f"jobhook {args.command}: output closed before the result was written")
         return EXIT_USAGE
