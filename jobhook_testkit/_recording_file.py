@@ -211,10 +211,14 @@ def is_recording_line(value: object) -> bool:
     return isinstance(value, Mapping) and value.keys() >= RECORD_KEYS
 
 
+FORWARD_KEYS = frozenset({"forward_of", "to", "outcome", "elapsed"})
+
+
 def is_forward_line(value: object) -> bool:
     """True when ``value`` is a line of ``FILE.forwards``, the forward outcomes that
     ``jobhook serve --record FILE --forward-to URL`` writes next to its recording."""
-    return isinstance(value, Mapping) and "forward_of" in value and "outcome" in value
+    return (isinstance(value, Mapping) and value.keys() >= FORWARD_KEYS
+            and isinstance(value["forward_of"], Mapping))
 
 
 def forward_file_message(where: str, source: str) -> str:
