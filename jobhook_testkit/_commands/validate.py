@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         err.write("jobhook validate: reading job reports from the terminal; end with Ctrl-D "
                   "(give PATH arguments to check files)\n")
     progress = _progress(args, sources)
+    done_bytes = 0  # of the sources already read: progress counts all of them
     for source in sources:
         try:
             documents = iter_documents(source, max_bytes=max_bytes)
@@ -212,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
                     raise InputError(forward_file_message(doc.location, source))
                 reports += 1
                 if progress is not None and not reports & 255:
-                    progress.update(reports, documents.bytes_read)
+                    progress.update(reports, done_bytes + documents.bytes_read)
                 found = check(doc)
                 if not found:
                     continue
@@ -236,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
             err.write(f"jobhook validate: {exc}\n")
             if args.format == "github":
                 out.write(f"::error file={_github_property(source)}::{_github_data(str(exc))}\n")
+        done_bytes += documents.bytes_read
     if progress is not None:
         progress.close()
     if args.format == "json":
