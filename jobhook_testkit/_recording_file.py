@@ -209,3 +209,21 @@ def is_recording_line(value: object) -> bool:
     (``jobhook generate`` output) is never mistaken for a recording.
     """
     return isinstance(value, Mapping) and value.keys() >= RECORD_KEYS
+
+
+FORWARD_KEYS = frozenset({"forward_of", "to", "outcome", "elapsed"})
+
+
+def is_forward_line(value: object) -> bool:
+    """True when ``value`` is a line of ``FILE.forwards``, the forward outcomes that
+    ``jobhook serve --record FILE --forward-to URL`` writes next to its recording."""
+    return (isinstance(value, Mapping) and value.keys() >= FORWARD_KEYS
+            and isinstance(value["forward_of"], Mapping))
+
+
+def forward_file_message(where: str, source: str) -> str:
+    """Why ``source`` (a ``.forwards`` companion, found at ``where``) is not read as reports."""
+    recording = source[: -len(".forwards")] if source.endswith(".forwards") else "FILE"
+    return (f"{where}: this is a forward-outcome file (the FILE.forwards that jobhook serve "
+            f"--record FILE --forward-to URL writes), not job reports; give the recording "
+            f"{recording} instead")

@@ -11,6 +11,7 @@ report's data; the Authorization value arrives already redacted and stays so.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -74,9 +75,30 @@ def replay_command(args: argparse.Namespace) -> str:
     timeout = getattr(args, "timeout", None)
     if timeout is not None and timeout != 5.0:
         quoted += ["--timeout", f"{timeout:g}"]
+    for name, value in getattr(args, "headers", None) or ():
+        quoted += ["--header", _header_word(name, value, getattr(args, "auth", None))]
+    if getattr(args, "probe", None) is not None:
+        quoted += ["--probe", shlex.quote(args.probe)]
+    if getattr(args, "cacert", None):
+        quoted += ["--cacert", shlex.quote(args.cacert)]
+    elif getattr(args, "insecure", False):
+        quoted += ["--insecure"]
     if getattr(args, "only", None):
         quoted += ["--only", *(shlex.quote(name) for name in args.only)]
     return " ".join(quoted)
+
+
+def _header_word(name: str, value: str, auth: str | None) -> str:
+    """``--header``'s argument for the replay command: a credential-like header's value
+    stands as a shell variable named after it (``"X-Api-Key: $X_API_KEY"``)."""
+    from jobhook_testkit._redact import is_secret_header, scrub
+
+    if not is_secret_header(name):
+        return shlex.quote(f"{name}: {scrub(value, auth)}")
+    variable = "$" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return f'"{name}: {variable}"'
+    return shlex.quote(f"{name}: ") + f'"{variable}"'  # a name the shell would read into
 
 
 def _text(value: object) -> str:

@@ -23,6 +23,7 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 COMMANDS = ("validate", "generate", "send", "check", "serve", "replay", "schema")
+DATA_COMMANDS = ("generate", "schema")  # print data, no verdict: a reader may stop early
 
 
 def build_parser(argv: Sequence[str] = ()) -> Parser:
@@ -67,11 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jobhook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader of our output left. For `jobhook generate | head` that is the normal
-        # way to stop. Any other command could not print its result, so it cannot claim
-        # success: 2, an I/O error, never a 0 that hides failed checks.
+        # The reader of our output left. For commands that only print data (`jobhook
+        # generate | head`, `jobhook schema | head -1`, `jobhook check --list | head`)
+        # that is the normal way to stop.
+        # Any other command could not print its result, so it cannot claim success: 2, an
+        # I/O error, never a 0 that hides failed checks.
         _silence(sys.stdout)
-        if args.command == "generate":
+        if args.command in DATA_COMMANDS or getattr(args, "list", False):  # check --list
             return EXIT_OK
         _note(f"jobhook {args.command}: output closed before the result was written")
         return EXIT_USAGE

@@ -103,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobhook replay: {exc}", file=err)
         return EXIT_USAGE
 
+    from jobhook_testkit._recording_file import forward_file_message, is_forward_line
+
+    forward = next((d for d in documents if is_forward_line(d.value)), None)
+    if forward is not None:  # serve's FILE.forwards: its lines are outcomes, not reports
+        print(f"jobhook replay: {forward_file_message(forward.location, args.file)}", file=err)
+        return EXIT_USAGE
     to_send, notes = _plan(documents)
     for note in notes:
         print(f"jobhook replay: {note}", file=err)

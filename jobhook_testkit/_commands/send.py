@@ -83,8 +83,14 @@ def _payload(source: str) -> Any:
     document = documents[0]
     if document.error is not None:
         raise ValueError(f"{document.location}: {document.error}")
-    from jobhook_testkit._recording_file import is_recording_line
+    from jobhook_testkit._recording_file import (
+        forward_file_message,
+        is_forward_line,
+        is_recording_line,
+    )
 
+    if is_forward_line(document.value):  # serve's FILE.forwards: an outcome, not a report
+        raise ValueError(forward_file_message(document.location, source))
     if is_recording_line(document.value):  # a line of jobhook serve --record: its report
         report = document.value["report"]
         if not isinstance(report, dict):

@@ -115,6 +115,8 @@ def _github(problem: Problem, source: str) -> str:
     if problem.line is not None and where:
         where.append(f"line={problem.line}")
     message = f"{problem.pointer or '(root)'}: {problem.message}"
+    if not where:  # no file to mark: the message keeps where it is (`<stdin>:2`)
+        message = f"{problem.location}: {message}"
     return f"::{command}{' ' if where else ''}{','.join(where)}::{_github_data(message)}"
 
 
@@ -177,6 +179,7 @@ class _Output:
 
 def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, iter_documents
+    from jobhook_testkit._recording_file import forward_file_message, is_forward_line
 
     sources = args.paths or ["-"]
     if sources.count("-") > 1:  # the second read would find stdin empty and call it invalid
@@ -194,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         err.write("jobhook validate: reading job reports from the terminal; end with Ctrl-D "
                   "(give PATH arguments to check files)\n")
     progress = _progress(args, sources)
+    done_bytes = 0  # of the sources already read: progress counts all of them
     for source in sources:
         try:
             documents = iter_documents(source, max_bytes=max_bytes)
@@ -205,9 +209,11 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             for doc in documents:
+                if is_forward_line(doc.value):  # serve's FILE.forwards: no reports in it
+                    raise InputError(forward_file_message(doc.location, source))
                 reports += 1
                 if progress is not None and not reports & 255:
-                    progress.update(reports, documents.bytes_read)
+                    progress.update(reports, done_bytes + documents.bytes_read)
                 found = check(doc)
                 if not found:
                     continue
@@ -226,10 +232,12 @@ def run(args: argparse.Namespace) -> int:
                             _github(problem, source)
                         out.write(text + "\n")
         except InputError as exc:  # a line or array element over --max-bytes, a read error
+            documents.close()
             input_errors.append(str(exc))
             err.write(f"jobhook validate: {exc}\n")
             if args.format == "github":
                 out.write(f"::error file={_github_property(source)}::{_github_data(str(exc))}\n")
+        done_bytes += documents.bytes_read
     if progress is not None:
         progress.close()
     if args.format == "json":

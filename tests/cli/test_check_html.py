@@ -117,6 +117,15 @@ def test_html_to_stdout_when_no_file_is_given(
          "jobhook check http://h/x --path '/a b' --auth \"$JOBHOOK_AUTH\" --timeout 2.5"),
         (["--app", "m:app", "--only", "rejects-get"],
          "jobhook check --app m:app --only rejects-get"),
+        # a receiver behind a gateway: without its headers the rerun fails every check
+        (["http://h/x", "--header", "X-Tenant: acme corp", "--header", "X-Api-Key: k-s3cret",
+          "--probe", "/count/{id}", "--insecure"],
+         "jobhook check http://h/x --header 'X-Tenant: acme corp' "
+         "--header \"X-Api-Key: $X_API_KEY\" --probe '/count/{id}' --insecure"),
+        (["https://h/x", "--cacert", "ca.pem", "--header", "X-Echo: Bearer zz-s3cret",
+          "--auth", "Bearer zz-s3cret"],
+         "jobhook check https://h/x --auth \"$JOBHOOK_AUTH\" "
+         "--header 'X-Echo: Bearer [redacted]' --cacert ca.pem"),
     ],
 )
 def test_the_replay_command_repeats_the_options_but_never_the_credential(

@@ -56,6 +56,21 @@ def test_a_reader_that_leaves_early_is_not_an_error() -> None:
     assert b"Traceback" not in err and b"BrokenPipe" not in err
 
 
+@pytest.mark.parametrize("argv", [["schema"], ["schema", "--openapi"], ["schema", "--path"]])
+def test_schema_read_by_a_reader_that_left_is_not_an_error(argv: list[str]) -> None:
+    # `jobhook schema | head -1`: like generate, a command that only prints data.
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "jobhook_testkit", *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert producer.stdout is not None and producer.stderr is not None
+    producer.stdout.close()  # gone before the interpreter has even started: EPIPE for sure
+    err = producer.stderr.read()
+    producer.stderr.close()
+    assert producer.wait(timeout=60) == 0
+    assert err == b""
+
+
 class _FailingStdout:
     """A stdout whose every write fails like a full disk or a closed pipe."""
 
@@ -91,9 +106,14 @@ def test_a_reader_that_leaves_is_not_success_for_commands_that_report_a_verdict(
     # a failed MUST check).
     with monkeypatch.context() as patch:  # restored before capsys restores its own
         patch.setattr(sys, "stdout", _FailingStdout(BrokenPipeError(32, "Broken pipe")))
-        assert main(["check", "--list"]) == 2
+        assert main(["check", "--app", "examples/broken_receiver/app.py:create_app",
+                     "--only", "rejects-get"]) == 2
+        # listings and data have no verdict to hide: `jobhook check --list | head -3`
+        assert main(["check", "--list"]) == 0
+        assert main(["schema"]) == 0
         assert main(["generate", "--count", "3", "--seed", "1"]) == 0
-    assert "jobhook check: output closed before the result was written" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("jobhook check: output closed before the result was written") == 1
 
 
 def test_a_closed_stdout_is_an_io_error(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -97,6 +98,22 @@ def test_validate_shows_progress_then_erases_it(
     assert f"/{capture.stat().st_size / 1e6:,.1f} MB" in err
     assert err.endswith(ERASE + "1 file, 600 documents: 600 valid, 0 invalid, 0 warnings\n")
     assert capsys.readouterr().out == ""
+
+
+def test_validate_counts_the_bytes_of_every_file_read(
+    monkeypatch: pytest.MonkeyPatch, capture: Path, tmp_path: Path
+) -> None:
+    second = tmp_path / "second.ndjson"
+    second.write_bytes(capture.read_bytes())
+    size = capture.stat().st_size
+    terminal = as_terminal(monkeypatch)
+    assert main(["validate", str(capture), str(second)]) == 0
+    shown = re.findall(r"([\d,]+) lines  ([\d.,]+)/([\d.,]+) MB", terminal.getvalue())
+    total = f"{2 * size / 1e6:,.1f}"
+    # 768 lines in: the whole first file and part of the second, out of both files' bytes
+    assert ("768", total) in {(lines, of) for lines, _, of in shown}
+    (done,) = {done for lines, done, _ in shown if lines == "768"}
+    assert float(done) > size / 1e6
 
 
 def test_validate_quiet_shows_no_progress(

@@ -232,6 +232,22 @@ def test_a_recorded_delivery_sends_its_report(
     assert "not a JSON object; nothing to send" in capsys.readouterr().err
 
 
+def test_a_forward_outcome_line_is_named_not_sent(
+    receiver: tuple[Receiver, LiveServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, server = receiver
+    companion = tmp_path / "deliveries.ndjson.forwards"  # jobhook serve --forward-to's
+    companion.write_text(json.dumps({
+        "forward_of": {"received_at": "2026-01-02T03:04:05Z", "path": "/", "id": "A1"},
+        "to": server.url, "outcome": "acknowledged", "status": 204, "elapsed": 0.01,
+        "reason": "answered 204"}) + "\n")
+    assert main(["send", server.url, "--payload", str(companion)]) == 2
+    err = capsys.readouterr().err
+    assert "forward-outcome file" in err
+    assert f"give the recording {tmp_path / 'deliveries.ndjson'} instead" in err
+    assert app.seen == []
+
+
 def test_an_unreachable_receiver_exits_2_like_check_and_replay(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -341,3 +341,13 @@ def test_a_recording_line_with_a_repeated_key_is_still_read_as_a_recording(
         f"{path}:1: /report/total_failed: -2 is less than the minimum of 0",
         f"{path}:2: /report/total_failed: -2 is less than the minimum of 0",
     ]
+
+
+def test_a_report_with_unknown_fields_named_like_a_forward_outcome_is_still_a_report(
+    tmp_path: Path, report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only a whole forward-outcome line (serve's FILE.forwards) is refused as one.
+    odd = {**report, "forward_of": "upstream", "outcome": "ok", "to": "x", "elapsed": 1}
+    path = _write(tmp_path / "reports.ndjson", odd, report)
+    assert main(["validate", str(path)]) == 0
+    assert "forward-outcome" not in capsys.readouterr().err

@@ -90,4 +90,5 @@ def test_stdin_problems_are_annotations_without_a_file(
 
     monkeypatch.setattr(sys, "stdin", Stdin)
     assert main(["validate", "--format", "github", "-"]) == 1
-    assert capsys.readouterr().out == "::error::/id: 1 is not of type 'string'\n"
+    # no file to mark, so the line stays in the message: else nothing says which one
+    assert capsys.readouterr().out == "::error::<stdin>:2: /id: 1 is not of type 'string'\n"

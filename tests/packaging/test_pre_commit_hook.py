@@ -104,6 +104,7 @@ def make_project(tmp_path: Path, name: str) -> Path:
     uneven["total_operations"] = uneven["total_succeeded"] + uneven["total_failed"] + 1
     (fixtures / "uneven.json").write_text(json.dumps(uneven), encoding="utf-8")
     (project / "package.json").write_text("{}", encoding="utf-8")  # not a job report
+    (fixtures / "notes.md").write_text("# not JSON at all\n", encoding="utf-8")
     git(project, "init", "-q")
     git(project, "add", "-A")
     return project
@@ -120,7 +121,8 @@ def test_try_repo_passes_a_valid_file_and_fails_an_invalid_one(tmp_path: Path) -
     assert hook["id"] == "jobhook-validate" and hook["args"] == ["--strict"]
     (configured / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), "utf-8")
     git(configured, "add", "-A")
-    configured_files = ["tests/fixtures/good.json", "tests/fixtures/uneven.json", "package.json"]
+    configured_files = ["tests/fixtures/good.json", "tests/fixtures/uneven.json", "package.json",
+                        "tests/fixtures/notes.md"]
 
     runs = [
         pre_commit(valid, tmp_path / "home-a", "try-repo", str(repo), "jobhook-validate",
@@ -148,3 +150,4 @@ def test_try_repo_passes_a_valid_file_and_fails_an_invalid_one(tmp_path: Path) -
     assert strict == 1, strict_out
     assert "tests/fixtures/uneven.json: /total_operations: total_succeeded" in strict_out
     assert "package.json" not in strict_out
+    assert "notes.md" not in strict_out  # `files` narrows to the fixtures' JSON, not all files

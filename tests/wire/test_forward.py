@@ -187,6 +187,24 @@ def test_validate_and_replay_read_the_recording_as_before(
     assert len(local.wait_for(2)) == 2  # the forward, then the replay
 
 
+def test_the_forwards_companion_handed_to_validate_or_replay_is_named_not_read_as_reports(
+    tmp_path: Path, local: LiveRecorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serving(tmp_path, "--forward-to", local.url) as serve:
+        FakeSender(serve.url).deliver()
+    companion = f"{serve.record}.forwards"
+    local.wait_for(1)
+    capsys.readouterr()
+    said = f"give the recording {serve.record} instead"
+    for argv in (["validate", companion], ["validate", "--format", "github", companion],
+                 ["replay", companion, local.url]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "forward-outcome file" in err and said in err, argv
+        assert "required property" not in err
+    assert len(local.deliveries) == 1  # only the forward: its outcome was not sent as a report
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
