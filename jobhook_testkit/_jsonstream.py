@@ -128,8 +128,12 @@ class DocumentStream:
     """The documents of one source, iterated once; ``bytes_read`` and ``size`` (None when
     unknown, as for stdin) tell how far reading has got, for a progress display."""
 
-    def __init__(self, documents: Iterator[Document], reader: _Bytes, size: int | None) -> None:
+    def __init__(
+        self, documents: Iterator[Document], reader: _Bytes, size: int | None,
+        close: Callable[[], None],
+    ) -> None:
         self._documents, self._reader, self.size = documents, reader, size
+        self._close = close
 
     def __iter__(self) -> Iterator[Document]:
         return self._documents
@@ -140,6 +144,7 @@ class DocumentStream:
 
     def close(self) -> None:
         self._documents.close()  # type: ignore[attr-defined]
+        self._close()  # a stream never iterated has not reached its own finally
 
 
 def stream_documents(source: str, *, max_bytes: int) -> DocumentStream:
@@ -156,7 +161,7 @@ def stream_documents(source: str, *, max_bytes: int) -> DocumentStream:
     except BaseException:
         close()
         raise
-    return DocumentStream(_closing(documents, close), reader, size)
+    return DocumentStream(_closing(documents, close), reader, size, close)
 
 
 def _closing(documents: Iterator[Document], close: Callable[[], None]) -> Iterator[Document]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobhook_testkit._commands import _headers, _options
@@ -54,34 +54,43 @@ def _where(document: Document) -> str:
     return document.location + (f"#{document.pointer}" if document.pointer else "")
 
 
-def _plan(documents: list[Document]) -> tuple[list[tuple[str, Any]], list[str]]:
-    """What to send (location, value) and why other documents are skipped."""
+def _plan(documents: Iterable[Document]) -> Iterator[tuple[str, Any] | str]:
+    """Each document as (location, value) to send, or the note saying why it is skipped."""
     from jobhook_testkit._recording_file import is_recording_line
 
-    to_send: list[tuple[str, Any]] = []
-    notes: list[str] = []
     for document in documents:
         where = _where(document)
         if document.error is not None:
-            notes.append(f"{where}: skipped: {document.error}")
+            yield f"{where}: skipped: {document.error}"
         elif is_recording_line(document.value):
             report = document.value["report"]
             if report is None:
-                notes.append(f"{where}: skipped: a malformed delivery (its raw body is kept "
-                             "in the recording, not replayed)")
+                yield (f"{where}: skipped: a malformed delivery (its raw body is kept "
+                       "in the recording, not replayed)")
             elif not isinstance(report, Mapping):
-                notes.append(f"{where}: skipped: the recorded report is not a JSON object")
+                yield f"{where}: skipped: the recorded report is not a JSON object"
             else:
-                to_send.append((where, report))
+                yield where, report
         else:
-            to_send.append((where, document.value))
-    return to_send, notes
+            yield where, document.value
+
+
+def _source(file: str, max_bytes: int) -> Callable[[], Iterable[Document]]:
+    """The documents of ``file``, as often as asked: a file is streamed anew each time (its
+    size does not matter), stdin is read once and kept. Raises InputError if unreadable."""
+    from jobhook_testkit._jsonio import iter_documents, read_documents
+
+    if file == "-":
+        documents = read_documents(file, max_bytes=max_bytes)
+        return lambda: documents
+    iter_documents(file, max_bytes=max_bytes).close()  # opens it: InputError now, not later
+    return lambda: iter_documents(file, max_bytes=max_bytes)
 
 
 def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._check_context import scrub_secrets
     from jobhook_testkit._commands._payloads import deliver_value
-    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError, read_documents
+    from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError
     from jobhook_testkit._redact import scrub
     from jobhook_testkit.contract import ReceiverUnreachableError, preflight
     from jobhook_testkit.delivery import Outcome
@@ -98,21 +107,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobhook replay: {scrub(str(exc), args.auth)}", file=err)
         return EXIT_USAGE
     try:
-        documents = read_documents(args.file, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+        documents = _source(args.file, args.max_bytes or DEFAULT_MAX_BYTES)
+        # A first pass counts what will be sent (and says what will not): the file is read
+        # again to send it, so memory does not grow with the recording.
+        from jobhook_testkit._recording_file import forward_file_message, is_forward_line
+
+        total = notes = 0
+        for document in documents():
+            if is_forward_line(document.value):  # serve's FILE.forwards: outcomes, not reports
+                message = forward_file_message(document.location, args.file)
+                print(f"jobhook replay: {message}", file=err)
+                return EXIT_USAGE
+            item = next(_plan((document,)))
+            if isinstance(item, str):
+                notes += 1
+                print(f"jobhook replay: {item}", file=err)
+            else:
+                total += 1
     except InputError as exc:
         print(f"jobhook replay: {exc}", file=err)
         return EXIT_USAGE
-
-    from jobhook_testkit._recording_file import forward_file_message, is_forward_line
-
-    forward = next((d for d in documents if is_forward_line(d.value)), None)
-    if forward is not None:  # serve's FILE.forwards: its lines are outcomes, not reports
-        print(f"jobhook replay: {forward_file_message(forward.location, args.file)}", file=err)
-        return EXIT_USAGE
-    to_send, notes = _plan(documents)
-    for note in notes:
-        print(f"jobhook replay: {note}", file=err)
-    if not to_send:  # empty, binary, or nothing but skipped lines: an input error
+    if not total:  # empty, binary, or nothing but skipped lines: an input error
         print(f"jobhook replay: nothing to replay in {args.file}", file=err)
         return EXIT_USAGE
 
@@ -128,31 +143,37 @@ def run(args: argparse.Namespace) -> int:
 
     from jobhook_testkit._progress import for_terminal
 
-    progress = for_terminal(unit="reports", total_items=len(to_send))
+    progress = for_terminal(unit="reports", total_items=total)
     acknowledged = sent = unanswered = 0
-    width = len(str(len(to_send)))
-    for number, (where, value) in enumerate(to_send, start=1):
-        if progress is not None:
-            progress.update(number - 1)
-        delivery = deliver_value(sender, value)
-        sent += 1
-        if delivery.acknowledged:
-            acknowledged += 1
-            verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
-        else:
-            reason = printable(scrub_secrets(delivery.reason, args.auth, headers), one_line=True)
-            verdict = f"NOT acknowledged: {reason}"
-        shown = short_id(value.get("id") if isinstance(value, Mapping) else None)
-        if progress is not None:
-            progress.clear()
-        print(f"{number:>{width}}/{len(to_send)}  {where}  {shown}  {verdict}", flush=True)
-        no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)
-        unanswered = unanswered + 1 if no_answer else 0
-        if unanswered >= MAX_UNANSWERED and sent < len(to_send):
-            print(f"jobhook replay: stopped: {MAX_UNANSWERED} deliveries in a row got no "
-                  f"answer (is the receiver still running?); {len(to_send) - sent} "
-                  "report(s) not sent", file=err)
-            break
+    width = len(str(total))
+    to_send = (item for item in _plan(documents()) if not isinstance(item, str))
+    try:
+        for number, (where, value) in enumerate(to_send, start=1):
+            if number > total:  # the file grew since it was counted: send what was counted
+                break
+            if progress is not None:
+                progress.update(number - 1)
+            delivery = deliver_value(sender, value)
+            sent += 1
+            if delivery.acknowledged:
+                acknowledged += 1
+                verdict = f"acknowledged: {delivery.status_code} in {delivery.elapsed:.3f} s"
+            else:
+                reason = scrub_secrets(delivery.reason, args.auth, headers)
+                verdict = f"NOT acknowledged: {printable(reason, one_line=True)}"
+            shown = short_id(value.get("id") if isinstance(value, Mapping) else None)
+            if progress is not None:
+                progress.clear()
+            print(f"{number:>{width}}/{total}  {where}  {shown}  {verdict}", flush=True)
+            no_answer = delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT)
+            unanswered = unanswered + 1 if no_answer else 0
+            if unanswered >= MAX_UNANSWERED and sent < total:
+                print(f"jobhook replay: stopped: {MAX_UNANSWERED} deliveries in a row got no "
+                      f"answer (is the receiver still running?); {total - sent} "
+                      "report(s) not sent", file=err)
+                break
+    except InputError as exc:  # the file changed between the two passes
+        print(f"jobhook replay: {exc}", file=err)
 
     if progress is not None:
         progress.close()
@@ -160,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
     summary = (
         f"replayed {sent} report(s) to {sender.url}: {acknowledged} acknowledged"
         + (f", {failed} NOT acknowledged" if failed else "")
-        + (f", {len(to_send) - sent} not sent" if sent < len(to_send) else "")
-        + (f"; {len(notes)} skipped" if notes else "")
+        + (f", {total - sent} not sent" if sent < total else "")
+        + (f"; {notes} skipped" if notes else "")
     )
     print(summary)
-    return EXIT_OK if failed == 0 and sent == len(to_send) else EXIT_PROBLEMS
+    return EXIT_OK if failed == 0 and sent == total else EXIT_PROBLEMS
