@@ -27,7 +27,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
 
 HOOK_PATH = "/hooks/jobs"
 # For the example only: a real receiver reads its secret from its configuration.
@@ -120,5 +120,11 @@ def create_app(*, auth: str | None = DEFAULT_AUTH, store: ReportStore | None = N
         if reports.process(report):
             app.logger.info("job %s ended: %s", report["id"], report["status"])
         return Response(status=204)
+
+    # For the conformance suite's redelivery check (jobhook check --probe, or
+    # ReceiverContract.probe_url): how many times this receiver processed a report.
+    @app.get("/internal/jobs/<job_id>/processed")
+    def times_processed(job_id: str) -> Response:
+        return jsonify(reports.times_processed(job_id))
 
     return app
