@@ -89,7 +89,8 @@ class HttpProbe:
         if answer.status_code is None:
             said = f"gave no answer ({answer.reason})"
         else:
-            body = answer.body_excerpt.decode("utf-8", "replace")
+            body = scrub_secrets(answer.body_excerpt.decode("utf-8", "replace"),
+                                 self._auth, self._headers)  # before the cut: see _preview
             shown = body if len(body) <= _SHOWN else body[: _SHOWN - 3] + "..."
             said = f"answered {answer.status_code} {shown!r}"
         message = (
