@@ -116,7 +116,8 @@ class Live:
                     durable=not args.no_fsync, on_done=self._forwarded,
                 )
             except ValueError as exc:
-                which = "--forward-auth" if "Authorization" in str(exc) else "--forward-to"
+                which = ("--forward-auth" if "Authorization" in str(exc) else
+                         "--forward-timeout" if str(exc).startswith("timeout") else "--forward-to")
                 # The sender's words name its Python argument; here the option is named.
                 said = str(exc).replace("; use auth=", ": remove 'user:password@' and give "
                                         "the Authorization value with --forward-auth")

@@ -106,3 +106,12 @@ def test_a_password_in_the_forward_url_names_the_cli_option(
     assert "jobhook serve: --forward-to: credentials in the URL" in err
     assert "with --forward-auth" in err and "auth=" not in err
     assert "pw0rdsecret99" not in err.lower()
+
+
+def test_a_forward_timeout_too_long_names_forward_timeout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--port", "0", "--forward-to", "http://127.0.0.1:9/",
+                 "--forward-timeout", "1e300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jobhook serve: --forward-timeout: timeout must be at most"), err
