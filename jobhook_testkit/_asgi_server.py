@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
 from typing import Any
 
 from jobhook_testkit._asgi_loop import SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, Lifespan, LoopThread
@@ -32,6 +33,7 @@ THREAD_PREFIX = "jobhook-asgi-server"
 GRACE = 0.5  # seconds requests still running at stop() get to finish before cancellation
 _POLL = 0.005  # seconds between looks at connections still open during stop()
 _TICK = 1.0  # seconds between refreshes of the Date header (uvicorn's on_tick)
+SETTLE = 2.0  # seconds raise_errors() waits for answered requests' app calls to return
 
 
 class _OwnThreadsOnly(logging.Filter):
@@ -53,18 +55,41 @@ def _quiet_uvicorn() -> None:
 
 
 class _Capture:
-    """Wraps an ASGI app so exceptions it raises while handling a request are recorded."""
+    """Wraps an ASGI app so exceptions it raises while handling a request are recorded.
+
+    An app may raise after its answer went out (Starlette's error middleware sends the 500,
+    then raises): the client, and the test, can be done before the exception is recorded.
+    ``answered`` counts such calls, answered but not returned; :meth:`settle` waits them out.
+    """
 
     def __init__(self, app: Any, errors: list[BaseException]) -> None:
         self.app = app
         self.errors = errors
+        self.answered = 0
+        self._settled = threading.Condition()
+
+    def settle(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` s) until every answered request's app call returned."""
+        with self._settled:
+            self._settled.wait_for(lambda: self.answered == 0, timeout)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
+        answered = False
+
+        async def sending(message: Any) -> None:
+            nonlocal answered
+            if (not answered and message.get("type") == "http.response.body"
+                    and not message.get("more_body", False)):
+                answered = True  # counted before it goes out: the client may be quicker
+                with self._settled:
+                    self.answered += 1
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, sending)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -74,6 +99,11 @@ class _Capture:
             substitute = RuntimeError(f"the app raised {type(exc).__name__}: {exc}".rstrip(": "))
             self.errors.append(substitute)
             raise substitute from exc
+        finally:
+            if answered:
+                with self._settled:
+                    self.answered -= 1
+                    self._settled.notify_all()
 
 
 class AsgiLiveServer(LiveServer):
@@ -84,6 +114,13 @@ class AsgiLiveServer(LiveServer):
         self._loop: LoopThread | None = None
         self._uvicorn: Any = None
         self._lifespan: Lifespan | None = None
+        self._capture = _Capture(app, self.errors)
+
+    def raise_errors(self) -> None:
+        """As for WSGI, once the requests already answered are done: an exception raised
+        after the answer went out belongs to the test that got the answer (see _Capture)."""
+        self._capture.settle(SETTLE)
+        super().raise_errors()
 
     @property
     def running(self) -> bool:
@@ -113,7 +150,7 @@ class AsgiLiveServer(LiveServer):
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            _Capture(self.app, self.errors), host=host, port=self.port, lifespan="off",
+            self._capture, host=host, port=self.port, lifespan="off",
             interface="asgi3", log_config=None, proxy_headers=False, server_header=False,
         )
         server = uvicorn.Server(config)

@@ -124,6 +124,9 @@ def run_suite(
     selected = select_checks(only)
     run_seed = new_seed() if seed is None else seed
     headers = dict(headers or {})
+    problem = headers_problem(headers)
+    if problem is not None:
+        raise ValueError(problem)
     started = time.perf_counter()
     app_errors: list[BaseException] = []
     with ExitStack() as stack:
@@ -179,6 +182,21 @@ def run_suite(
         app_errors=describe_errors(app_errors, secrets=secrets),
         first_delivery=baseline,
     )
+
+
+def headers_problem(headers: Mapping[str, str]) -> str | None:
+    """Why ``headers`` cannot go with every delivery of the suite, or None.
+
+    The checks send their own Authorization (none, a wrong one) and their own bodies: a
+    fixed one would make a receiver fail checks it passes.
+    """
+    for name in headers:
+        lowered = str(name).strip().lower()
+        if lowered == "authorization":
+            return "headers= cannot set Authorization: give the Authorization value as auth="
+        if lowered in ("content-length", "transfer-encoding"):
+            return f"headers= cannot set {str(name).strip()}: the sender frames each body itself"
+    return None
 
 
 def _header_secrets(headers: Mapping[str, str]) -> list[str]:

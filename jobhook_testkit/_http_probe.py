@@ -29,13 +29,21 @@ class ProbeAnswerError(Exception):
 
 def probe_url_problem(template: object) -> str | None:
     """Why ``template`` cannot be a probe URL template, or None."""
+    from jobhook_testkit.sender import _without_userinfo
+
     if not isinstance(template, str) or not template:
         return "the probe URL must be a non-empty string such as '/jobs/{id}/processed'"
+    shown = _without_userinfo(template)  # a password in it is never printed
+    if shown != template:  # checked first: the run would only fail later, on each probe
+        return (
+            f"the probe URL {shown!r} holds user:password@, which is not sent: the probe "
+            "is asked with the deliveries' Authorization"
+        )
     if "{id}" not in template:
-        return f"the probe URL {template!r} has no {{id}} for the report id"
+        return f"the probe URL {shown!r} has no {{id}} for the report id"
     if not template.startswith("/") and urlsplit(template).scheme not in ("http", "https"):
         return (
-            f"the probe URL {template!r} must start with / (relative to the receiver) or "
+            f"the probe URL {shown!r} must start with / (relative to the receiver) or "
             "http:// or https://"
         )
     return None
@@ -89,7 +97,8 @@ class HttpProbe:
         if answer.status_code is None:
             said = f"gave no answer ({answer.reason})"
         else:
-            body = answer.body_excerpt.decode("utf-8", "replace")
+            body = scrub_secrets(answer.body_excerpt.decode("utf-8", "replace"),
+                                 self._auth, self._headers)  # before the cut: see _preview
             shown = body if len(body) <= _SHOWN else body[: _SHOWN - 3] + "..."
             said = f"answered {answer.status_code} {shown!r}"
         message = (

@@ -14,7 +14,14 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from jobhook_testkit._redact import redact_authorization, redact_headers, scrub
+from jobhook_testkit._redact import (
+    is_secret_header,
+    redact_authorization,
+    redact_headers,
+    remembered,
+    scrub,
+    scrub_all,
+)
 from jobhook_testkit._text import printable
 
 __all__ = ["Delivery", "Outcome", "SentRequest", "describe"]
@@ -121,11 +128,14 @@ def _get(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
-def _preview(data: bytes, *, quote: bool = True, limit: int = _PREVIEW_CHARS) -> str:
-    """A one-line excerpt of a body: decoded leniently, whitespace folded, shortened."""
+def _preview(data: bytes, *, quote: bool = True, limit: int = _PREVIEW_CHARS,
+             secrets: tuple[str | None, ...] = ()) -> str:
+    """A one-line excerpt of a body: decoded leniently, whitespace folded, scrubbed of
+    ``secrets``, shortened (in that order: a cut would leave half a secret unscrubbable)."""
     if not data:
         return "''" if quote else "(empty body)"
     text = " ".join(data[: limit * 4].decode("utf-8", errors="replace").split())
+    text = scrub_all(text, secrets)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return repr(text) if quote else printable(text, one_line=True)
@@ -139,12 +149,19 @@ _HEADLINES = {
 }
 
 
+def _secrets(request: SentRequest) -> tuple[str | None, ...]:
+    """The credentials a body excerpt may echo: the request's own and the process's."""
+    own = [value for name, value in request.headers.items() if is_secret_header(name)]
+    return (request.authorization, *own, *remembered())
+
+
 def _received(delivery: Delivery) -> str:
     after = f"after {delivery.elapsed:.3f} s"
     if delivery.status_code is None:
         return f"no answer {after}: {printable(delivery.reason, one_line=True)}"
     status = printable(f"{delivery.status_code} {delivery.status_text}".rstrip(), one_line=True)
-    line = f"{status} {after}: {_preview(delivery.body_excerpt)}"
+    excerpt = _preview(delivery.body_excerpt, secrets=_secrets(delivery.request))
+    line = f"{status} {after}: {excerpt}"
     if delivery.outcome is not Outcome.ACKNOWLEDGED:
         line += f"\n             ({printable(delivery.reason, one_line=True)})"
     return line

@@ -158,6 +158,7 @@ def _sender_problem(cls: type) -> str | None:
     """What the sender would refuse in ``url``, ``timeout``, ``auth``, ``headers`` or
     ``verify``, or in ``probe_url``, said once (with no credential in it)."""
     from jobhook_testkit._check_context import scrub_secrets
+    from jobhook_testkit._contract_run import headers_problem
     from jobhook_testkit._http_probe import probe_url_problem
     from jobhook_testkit._suite_types import join_url
     from jobhook_testkit.sender import FakeSender
@@ -166,6 +167,9 @@ def _sender_problem(cls: type) -> str | None:
     headers = _static(cls, "headers")
     if not isinstance(headers, Mapping):
         return f"{cls.__name__}.headers must be a mapping such as {{'X-Gateway': 'value'}}"
+    fixed = headers_problem(headers)
+    if fixed is not None:
+        return f"{cls.__name__}: {fixed.replace('headers= ', 'headers ').replace('auth=', 'auth')}"
     probe_url = _static(cls, "probe_url")
     if probe_url is not None:
         problem = probe_url_problem(probe_url)

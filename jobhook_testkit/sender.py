@@ -299,8 +299,12 @@ class FakeSender:
         shown_host = f"[{host}]" if ":" in host else host
         default_port = port == (443 if parts.scheme == "https" else 80)
         self._host_header = shown_host if default_port else f"{shown_host}:{port}"
-        path = quote(parts.path or "/", safe=_URL_SAFE)  # é in a path: sent as %C3%A9
-        query = quote(parts.query, safe=_URL_SAFE + "?")
+        try:
+            path = quote(parts.path or "/", safe=_URL_SAFE)  # é in a path: sent as %C3%A9
+            query = quote(parts.query, safe=_URL_SAFE + "?")
+        except UnicodeEncodeError:  # bytes of a command line that are not UTF-8 text
+            raise ValueError(f"invalid URL {shown!r}: it holds bytes that are not UTF-8 "
+                             "text (percent-encode them: %FF)") from None
         self._target = path + (f"?{query}" if query else "")
         self.url = f"{parts.scheme}://{self._host_header}{self._target}"
         # A CA file is checked even for http, so a typo in it is found before it matters.

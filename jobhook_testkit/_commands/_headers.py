@@ -10,6 +10,17 @@ import argparse
 import re
 
 _NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# The sender frames the body itself; another length or a chunked encoding would make the
+# receiver read a different body (and be blamed for the 400, or the wait, that follows).
+FRAMING = {"content-length": "Content-Length", "transfer-encoding": "Transfer-Encoding"}
+
+
+def framing_problem(name: str) -> str | None:
+    """Why a header named ``name`` cannot be given by hand, or None."""
+    known = FRAMING.get(name.strip().lower())
+    if known is None:
+        return None
+    return f"{known} is set by jobhook from the body it sends; it cannot be given with --header"
 
 
 def header(text: str) -> tuple[str, str]:
@@ -22,6 +33,8 @@ def header(text: str) -> tuple[str, str]:
         )
     if name.lower() == "authorization":
         raise argparse.ArgumentTypeError("give the Authorization value with --auth")
+    if (problem := framing_problem(name)) is not None:
+        raise argparse.ArgumentTypeError(problem)
     return name, value.strip()
 
 

@@ -116,8 +116,12 @@ class Live:
                     durable=not args.no_fsync, on_done=self._forwarded,
                 )
             except ValueError as exc:
-                which = "--forward-auth" if "Authorization" in str(exc) else "--forward-to"
-                raise UsageError(f"{which}: {exc}") from None
+                which = ("--forward-auth" if "Authorization" in str(exc) else
+                         "--forward-timeout" if str(exc).startswith("timeout") else "--forward-to")
+                # The sender's words name its Python argument; here the option is named.
+                said = str(exc).replace("; use auth=", ": remove 'user:password@' and give "
+                                        "the Authorization value with --forward-auth")
+                raise UsageError(f"{which}: {said}") from None
         self.ui_port: int | None = args.ui_port if args.ui_port is not None else (
             0 if args.ui else None)
         self._local = threading.local()

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from jobhook_testkit._commands import _options
+from jobhook_testkit._commands._headers import framing_problem
 
 HELP = "deliver one job report to a receiver and print what happened (exit 0 if acknowledged)"
 
@@ -32,6 +33,8 @@ def _header(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(
             f"expected 'Name: value', with no space around the name; got the name {name!r}"
         )
+    if (problem := framing_problem(name)) is not None:
+        raise argparse.ArgumentTypeError(problem)
     return name, value.strip()
 
 

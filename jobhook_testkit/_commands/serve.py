@@ -334,6 +334,9 @@ def run(args: argparse.Namespace) -> int:
 
     err = sys.stderr
     problem = _options.auth_problem(args.auth)
+    if args.auth is not None and not args.auth.strip():  # no delivery could carry it
+        problem = ("--auth is empty: every delivery would be refused; give the value "
+                   "deliveries carry, or leave --auth out")
     if problem is not None:  # as send, check and replay refuse it
         print(f"jobhook serve: {problem}", file=err)
         return EXIT_USAGE

@@ -137,6 +137,8 @@ class Inspector:
             from jobhook_testkit._forward import forward_url
 
             url = (query.get("url") or [""])[0] or self.replay_to or "http://localhost:8080/"
+            if _has_credentials(url):
+                return _json(start_response, 400, {"error": _CREDENTIALS})
             url = forward_url(url, entry.event.path)
             try:
                 return _answer(start_response, 200, "text/plain; charset=utf-8",
@@ -173,6 +175,8 @@ class Inspector:
             return _json(start_response, 400, {"error": "send JSON: {\"url\": \"http://...\"}"})
         if entry is None or entry.delivery is None:
             return _json(start_response, 404, {"error": "no such delivery with a body"})
+        if _has_credentials(url):  # refused before it is sent, answered, or shown again
+            return _json(start_response, 400, {"error": _CREDENTIALS})
         url = forward_url(url, entry.event.path)
         auth = self._auth if self._auth is not None else entry.auth
         result = send_again(url, entry.delivery, auth, timeout=self.timeout)
@@ -209,6 +213,21 @@ class Inspector:
             *_SECURITY_HEADERS,
         ])
         return lines
+
+
+_CREDENTIALS = ("credentials in the URL are not sent by the platform: remove "
+                "'user:password@' (the delivery's own Authorization is sent, or --forward-auth)")
+
+
+def _has_credentials(url: str) -> bool:
+    """Whether ``url`` holds ``user:password@`` (never echoed back: it is a secret)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        return parts.username is not None or parts.password is not None
+    except ValueError:
+        return False  # the sender says what is wrong with it
 
 
 def _event(kind: str, data: dict[str, Any]) -> bytes:

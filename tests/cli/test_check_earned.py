@@ -123,6 +123,10 @@ def test_a_probe_that_answers_no_count_fails_saying_what_it_answered(
 @pytest.mark.parametrize(("template", "says"), [
     ("/processed", "has no {id} for the report id"),
     ("processed/{id}", "must start with / (relative to the receiver) or http://"),
+    # a password in the probe URL: refused before anything is sent, and never printed
+    ("http://u:pw0rdSecret99@127.0.0.1:9/{id}", "holds user:password@, which is not sent"),
+    ("ftp://u:pw0rdSecret99@h/{id}", "holds user:password@, which is not sent"),
+    ("http://u:pw0rdSecret99@h/processed", "holds user:password@, which is not sent"),
 ])
 def test_a_bad_probe_template_is_a_usage_error(
     template: str, says: str, capsys: pytest.CaptureFixture[str]
@@ -131,6 +135,7 @@ def test_a_bad_probe_template_is_a_usage_error(
     err = capsys.readouterr().err
     assert err.startswith("jobhook check: --probe: the probe URL")
     assert says in err
+    assert "pw0rdsecret99" not in err.lower()
 
 
 def test_header_reaches_a_receiver_behind_a_gateway_and_is_never_printed(

@@ -94,3 +94,24 @@ def test_an_inspector_port_in_use_exits_2(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert f"jobhook serve: --ui: cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
+
+
+def test_a_password_in_the_forward_url_names_the_cli_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The sender's own words say "use auth=", its Python argument: serve has no such thing.
+    assert main(["serve", "--port", "0",
+                 "--forward-to", "http://user:pw0rdSecret99@127.0.0.1:9/hook"]) == 2
+    err = capsys.readouterr().err
+    assert "jobhook serve: --forward-to: credentials in the URL" in err
+    assert "with --forward-auth" in err and "auth=" not in err
+    assert "pw0rdsecret99" not in err.lower()
+
+
+def test_a_forward_timeout_too_long_names_forward_timeout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--port", "0", "--forward-to", "http://127.0.0.1:9/",
+                 "--forward-timeout", "1e300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jobhook serve: --forward-timeout: timeout must be at most"), err

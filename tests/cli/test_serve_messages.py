@@ -66,6 +66,20 @@ def test_auth_with_a_line_break_is_refused(capsys: pytest.CaptureFixture[str]) -
     )
 
 
+@pytest.mark.parametrize("auth", ["", "   "])
+def test_an_empty_auth_is_refused_not_a_serve_that_refuses_everything(auth: str) -> None:
+    # A real process: were it accepted, serve would run until killed (a failure, not a hang).
+    done = subprocess.run(
+        [sys.executable, "-m", "jobhook_testkit", "serve", "--port", "0", "--auth", auth],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "jobhook serve: --auth is empty: every delivery would be refused; give the value "
+        "deliveries carry, or leave --auth out\n"
+    )
+
+
 def test_the_line_count_follows_the_file_the_path_names(tmp_path: Path) -> None:
     path = tmp_path / "r.ndjson"
     with RecordingFile(path, durable=False) as recording:

@@ -212,3 +212,21 @@ def test_a_credential_never_shows_in_any_traceback_style_or_junit_xml(
     )
     assert SECRET.lower().encode() not in every_byte.lower()
     assert b"[redacted]" in every_byte or b"credentials in the URL" in every_byte
+
+
+def test_headers_that_the_checks_set_themselves_are_one_configuration_failure(
+    pytester: pytest.Pytester,
+) -> None:
+    # A fixed Authorization would override the refusal checks' missing or wrong one: a
+    # correct receiver failed three checks.
+    result = _run(pytester, f"""
+class TestHook(ReceiverContract):
+    app = staticmethod(lambda: create_app(auth="Bearer {SECRET}"))
+    path = "/hooks/jobs"
+    auth = "Bearer {SECRET}"
+    headers = {{"Authorization": "Bearer {SECRET}"}}
+""", "--tb=short")
+    result.assert_outcomes(failed=1)  # one failure, not one per check
+    result.stdout.fnmatch_lines(["*TestHook: headers cannot set Authorization: give the "
+                                 "Authorization value as auth*"])
+    assert SECRET.lower() not in "\n".join(result.outlines + result.errlines).lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,3 +287,20 @@ def test_assert_conforms_takes_probe_url_and_headers() -> None:
     assert "FAIL processes-redelivery-once (MUST): the same report delivered twice was " \
         "processed 2 times" in str(caught.value)
     assert GATEWAY[1] not in str(caught.value)
+
+
+@pytest.mark.parametrize(("headers", "says"), [
+    # With the valid value fixed in headers=, the refusal checks' own (missing, wrong)
+    # Authorization would be overridden: a correct receiver would fail 4 checks.
+    ({"Authorization": AUTH}, "headers= cannot set Authorization: give the Authorization "
+                              "value as auth="),
+    # A hand-made length makes the receiver read another body: 400s blamed on it.
+    ({"content-length": "5"}, "headers= cannot set content-length: the sender frames"),
+    ({"Transfer-Encoding": "chunked"}, "headers= cannot set Transfer-Encoding"),
+])
+def test_headers_cannot_set_what_the_checks_set_themselves(
+    flask_app: Any, headers: dict[str, str], says: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        check_receiver(flask_app, path="/hooks/jobs", auth=AUTH, headers=headers,
+                       only=["acknowledges-success-report", "refuses-wrong-authorization"])

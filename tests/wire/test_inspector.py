@@ -308,3 +308,23 @@ def test_replay_uses_forward_auth_when_given(tmp_path: Path) -> None:
                      "X-Jobhook-Token": token_of(serve.inspector_url)}, token=False)
         assert (status, json.loads(text)["status"]) == (200, 204)
         assert len(other.deliveries) == 2  # the forward and the replay, both let in
+
+
+def test_a_url_with_a_password_is_refused_by_replay_and_curl_never_echoed(
+    serve: Serving,
+) -> None:
+    FakeSender(serve.url, auth=AUTH).deliver(body=b'{"id": "R1"}')
+    with serve_recorder() as other:
+        secret_url = other.url.replace("http://", "http://user:pw0rdSecret99@")
+        status, text = request(
+            serve, "POST", "/api/deliveries/1/replay",
+            body=json.dumps({"url": secret_url}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert status == 400, text
+        assert "remove 'user:password@'" in json.loads(text)["error"]
+        status, command = request(serve, "GET", f"/api/deliveries/1/curl?url={secret_url}")
+        assert status == 400, command
+        assert "pw0rdsecret99" not in (text + command).lower()
+        assert "auth=" not in text  # the sender's Python argument means nothing here
+        assert other.deliveries == ()

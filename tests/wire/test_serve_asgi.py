@@ -121,3 +121,28 @@ def test_uvicorn_logs_nothing_of_ours(capfd: pytest.CaptureFixture[str]) -> None
         server.errors.clear()
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+async def _answers_then_raises(scope: Scope, receive: Any, send: Any) -> None:
+    """Like Starlette's error middleware: the 500 goes out, then the exception is raised."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 500, "headers": []})
+    await send({"type": "http.response.body", "body": b"Internal Server Error"})
+    await asyncio.sleep(0.2)  # the client is long done by now
+    raise KeyError("definition_name")
+
+
+def test_an_exception_raised_after_the_answer_is_still_raised_for_that_test() -> None:
+    with serve_asgi(_answers_then_raises) as server:
+        delivery = FakeSender(server.url + "/hook").deliver()
+        assert delivery.status_code == 500
+        # what live_receiver does at the end of a test: the error is this test's
+        with pytest.raises(KeyError, match="definition_name"):
+            server.raise_errors()
+        assert server.errors == []
