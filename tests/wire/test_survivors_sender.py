@@ -1,0 +1,298 @@
+"""The fake sender's connection behaviour that mutation testing found unpinned.
+
+Default ports, falling back to the next resolved address, header injection through
+content_type, the TLS handshake under the deadline, chunk framing, bad timeouts. Host
+names are resolved through a stand-in for ``socket.getaddrinfo`` that maps a made-up name
+(and only the expected port) to a real listener on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from jobhook_testkit.delivery import Outcome
+from jobhook_testkit.sender import FakeSender
+
+TIMEOUT = 0.5
+MARGIN = 0.5
+Answer = Callable[[socket.socket], None]
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")),
+        0,
+    )
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def _reply(raw: bytes) -> Answer:
+    def answer(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(raw)
+
+    return answer
+
+
+OK = _reply(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+
+class Listener:
+    """One raw TCP (or TLS) listener on 127.0.0.1 answering each connection with ``answer``."""
+
+    def __init__(self, answer: Answer, *, tls: ssl.SSLContext | None = None) -> None:
+        self.answer = answer
+        self.tls = tls
+        self.requests: list[bytes] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port: int = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(3.0)
+                with suppress(OSError):
+                    if self.tls is not None:
+                        with self.tls.wrap_socket(conn, server_side=True) as tls_conn:
+                            self.answer(tls_conn)
+                        continue
+                    self.answer(conn)
+
+
+@contextmanager
+def listening(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[Listener]:
+    listener = Listener(answer, tls=tls)
+    listener.thread.start()
+    try:
+        yield listener
+    finally:
+        listener.stop.set()
+        listener.thread.join(5)
+        listener.sock.close()
+
+
+def _free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def resolve_as(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, int, list[int]], list[Any]]:
+    """``resolve_as(name, port, [real ports])``: ``name:port`` resolves to those 127.0.0.1
+    ports, in that order; any other name or port does not resolve at all."""
+    asked: list[Any] = []
+    real = socket.getaddrinfo
+
+    def install(name: str, port: int, targets: list[int]) -> list[Any]:
+        def fake(host: Any, wanted: Any, *args: Any, **kwargs: Any) -> Any:
+            asked.append((host, wanted))
+            if host == name and wanted == port:
+                return [
+                    (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+                     ("127.0.0.1", target))
+                    for target in targets
+                ]
+            if host == name:
+                raise socket.gaierror(socket.EAI_SERVICE, f"nothing for {host}:{wanted}")
+            return real(host, wanted, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", fake)
+        return asked
+
+    return install
+
+
+def test_plain_http_without_a_port_connects_to_port_80(resolve_as: Any) -> None:
+    with listening(OK) as server:
+        resolve_as("receiver.test", 80, [server.port])
+        delivery = FakeSender("http://receiver.test/hooks", timeout=2).deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
+    assert delivery.request.headers["Host"] == "receiver.test"
+
+
+def test_https_without_a_port_connects_to_port_443(resolve_as: Any, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("receiver.test").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with listening(OK, tls=context) as server:
+        resolve_as("receiver.test", 443, [server.port])
+        sender = FakeSender("https://receiver.test/hooks", timeout=2, verify=str(ca_file))
+        delivery = sender.deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
+    assert delivery.body_excerpt == b"ok"
+    assert delivery.request.headers["Host"] == "receiver.test"
+
+
+def test_an_explicit_default_port_is_left_out_of_the_host_header(resolve_as: Any) -> None:
+    with listening(OK) as server:
+        resolve_as("receiver.test", 80, [server.port])
+        delivery = FakeSender("http://receiver.test:80/hooks", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.request.headers["Host"] == "receiver.test"
+
+
+def test_the_next_resolved_address_is_tried_when_the_first_refuses(resolve_as: Any) -> None:
+    # localhost -> ::1 (nobody listening) then 127.0.0.1 (the receiver): still delivered.
+    with listening(OK) as server:
+        resolve_as("receiver.test", 8080, [_free_port(), server.port])
+        delivery = FakeSender("http://receiver.test:8080/hooks", timeout=2).deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
+
+
+def test_when_every_address_refuses_the_failure_says_so(resolve_as: Any) -> None:
+    resolve_as("receiver.test", 8080, [_free_port(), _free_port()])
+    delivery = FakeSender("http://receiver.test:8080/hooks", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.endswith("(connecting)"), delivery.reason
+    assert "refused" in delivery.reason.lower(), delivery.reason
+
+
+def test_a_name_that_does_not_resolve_is_a_connection_failure_naming_it(
+    resolve_as: Any,
+) -> None:
+    resolve_as("receiver.test", 8080, [])
+    delivery = FakeSender("http://receiver.test:9999/hooks", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.startswith("cannot resolve 'receiver.test': "), delivery.reason
+
+
+@pytest.mark.parametrize("bad", ["application/json\r\nX-Injected: 1", "application/json\nX: 1",
+                                 "application/json\x00"])
+def test_content_type_with_a_line_break_is_refused_before_anything_is_sent(bad: str) -> None:
+    with listening(OK) as server:
+        sender = FakeSender(f"http://127.0.0.1:{server.port}/hooks", timeout=2)
+        with pytest.raises(ValueError, match=r"Content-Type.*line break or NUL"):
+            sender.deliver(content_type=bad)
+        # The same sender still delivers with an ordinary Content-Type.
+        assert sender.deliver(content_type="application/json; charset=utf-8").acknowledged
+
+
+@pytest.mark.parametrize("timeout", ["5", None, [5]])
+def test_a_timeout_that_is_not_a_number_is_a_type_error(timeout: Any) -> None:
+    with pytest.raises(TypeError, match=r"timeout must be a number of seconds, got "):
+        FakeSender("http://127.0.0.1:9/hooks", timeout=timeout)
+
+
+def test_a_boolean_timeout_is_a_type_error_not_one_second() -> None:
+    with pytest.raises(TypeError, match="timeout must be a number of seconds, got True"):
+        FakeSender("http://127.0.0.1:9/hooks", timeout=True)
+
+
+def test_tls_handshake_is_bounded_by_what_is_left_of_the_deadline() -> None:
+    # The receiver accepts the TCP connection and never speaks TLS: the sender gives up at
+    # its deadline (the listener would hold the connection for three seconds).
+    def mute(conn: socket.socket) -> None:
+        while conn.recv(65536):  # takes the ClientHello, answers nothing, until hung up on
+            pass
+
+    with listening(mute) as server:
+        started = time.monotonic()
+        delivery = FakeSender(
+            f"https://127.0.0.1:{server.port}/hooks", timeout=TIMEOUT, verify=False
+        ).deliver()
+        took = time.monotonic() - started
+    assert delivery.outcome is Outcome.TIMED_OUT, delivery
+    assert delivery.reason == f"the TLS handshake did not finish within {TIMEOUT:g} s"
+    assert took < TIMEOUT + MARGIN
+
+
+def test_tls_to_a_plain_http_port_suggests_http() -> None:
+    def plain_http(conn: socket.socket) -> None:
+        conn.recv(65536)  # the ClientHello, taken for a garbled HTTP request
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    with listening(plain_http) as server:
+        delivery = FakeSender(
+            f"https://127.0.0.1:{server.port}/hooks", timeout=2, verify=False
+        ).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.startswith("TLS failed during the handshake: "), delivery.reason
+    assert delivery.reason.endswith(" (the port seems to speak plain HTTP: try http://)")
+
+
+# -- chunked answers ----------------------------------------------------------------------
+
+
+def _chunked(body: bytes) -> Answer:
+    return _reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+
+
+def test_a_chunked_answer_is_read_whole_with_extensions_and_trailers() -> None:
+    raw = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n"
+    with listening(_chunked(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
+    assert delivery.body_excerpt == b"abcde"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        pytest.param(b"zz\r\nabc\r\n0\r\n\r\n", "chunk size b'zz'", id="size-not-hex"),
+        pytest.param(b"-3\r\nabc\r\n0\r\n\r\n", "chunk size b'-3'", id="negative-size"),
+        pytest.param(b"3\r\nabcX\r\n0\r\n\r\n", "no line break after a chunk", id="overlong"),
+        pytest.param(b"1" * (9 * 1024), "a chunk-size line longer than 8 KiB",
+                     id="endless-size-line"),
+    ],
+)
+def test_chunk_framing_errors_are_connection_failures_that_say_why(
+    raw: bytes, reason: str
+) -> None:
+    with listening(_chunked(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
+    assert delivery.reason == f"the answer is not valid HTTP/1.1: {reason}"
+    assert delivery.status_code == 200  # the head was read: the failure is in the body
+
+
+def test_a_chunked_answer_cut_short_is_a_connection_failure_in_the_body() -> None:
+    with listening(_chunked(b"10\r\nabc")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == (
+        "the receiver closed the connection in the middle of the body (3 bytes read)"
+    )
+
+
+def test_a_chunked_answer_is_read_only_up_to_max_body() -> None:
+    raw = b"4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n"
+    with listening(_chunked(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2, max_body=6).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b"abcdef"

@@ -1,0 +1,249 @@
+"""Mutation testing of jobhook-testkit's core with mutmut 3: does the suite fail when
+behaviour breaks?
+
+    python tools/mutation.py factory            # one module (jobhook_testkit/factory.py)
+    python tools/mutation.py core               # every module listed as `core`
+    python tools/mutation.py sender --workers 2 --resume
+
+Each module runs in its own scratch copy of the repository, .mutation/MODULE/ (git-ignored),
+so runs of different modules never share mutmut's state. The configuration lives in
+tools/mutation.toml: which test files exercise each module (mutmut then runs, per mutant,
+only the tests among them that reach the mutated function) and the equivalent mutants
+(source lines no test should pin, each with its reason).
+
+What makes the figures trustworthy:
+- this package is a pytest plugin and its tests start subprocesses (`jobhook ...`,
+  `pytester.runpytest_subprocess`): PYTHONPATH points at the mutated copy and mutmut's
+  MUTANT_UNDER_TEST is inherited, so the plugin and every subprocess import the mutant,
+  not the pristine package;
+- reproducible: a fixed --jobhook-seed, Hypothesis derandomized without its example
+  database, pytest-randomly off;
+- it is slow by nature and not part of .ci/run; it lowers its own CPU priority
+  (nice 19) and uses one worker unless told otherwise.
+
+--resume keeps the results of the previous run of a module and retests only its
+survivors (after adding a test, say). The score counts killed and timed-out mutants over
+all mutants made; "no tests" counts as surviving. Survivors' diffs are written to
+.mutation/MODULE/survivors.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = Path(__file__).resolve().with_name("mutation.toml")
+SCRATCH = ROOT / ".mutation"
+PACKAGE = "jobhook_testkit"
+# What the tests need from the checkout besides the package and tests/ (mutmut copies those).
+ALSO_COPY = ["schema", "examples", "tools", "README.md", "CHANGELOG.md"]
+HYPOTHESIS_PROFILE = "jobhook-mutation"
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def load_config() -> dict[str, Any]:
+    with CONFIG.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _toml_list(values: list[str]) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return "[" + ", ".join(json.dumps(value) for value in values) + "]"
+
+
+def _mutmut_settings(module: str, config: dict[str, Any]) -> str:
+    # A test file named in the config but not written yet is left out, not an error.
+    tests = [path for path in config["modules"][module]["tests"] if (ROOT / path).exists()]
+    patterns = [
+        entry["pattern"] for entry in config.get("equivalent", []) if entry["module"] == module
+    ]
+    pytest_args = [
+        "-p", "no:randomly",
+        f"--jobhook-seed={config['seed']}",
+        f"--hypothesis-profile={HYPOTHESIS_PROFILE}",
+        # Hypothesis is imported before pytest starts (to register that profile), so pytest
+        # cannot rewrite its asserts and says so; under -W error that would stop the run.
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    ]  # fmt: skip
+    return "\n".join([
+        "",
+        "[tool.mutmut]",
+        f"source_paths = {_toml_list([PACKAGE])}",
+        f"only_mutate = {_toml_list([f'{PACKAGE}/{module}.py'])}",
+        f"do_not_mutate_patterns = {_toml_list(patterns)}",
+        f"pytest_add_cli_args = {_toml_list(pytest_args)}",
+        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}",
+        f"also_copy = {_toml_list(ALSO_COPY)}",
+        "use_git_change_detection = false",
+        f"debug = {'true' if os.environ.get('JOBHOOK_MUTATION_DEBUG') else 'false'}",
+        "",
+    ])  # fmt: skip
+
+
+def prepare(module: str, config: dict[str, Any], *, resume: bool) -> Path:
+    """A scratch copy of the checkout for one module, with mutmut configured in it."""
+    work = SCRATCH / module
+    if not resume and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+    for name in [PACKAGE, "tests", *ALSO_COPY]:
+        source = ROOT / name
+        if source.is_dir():
+            # copy2 keeps mtimes: with --resume, mutmut re-mutates only files that changed.
+            shutil.copytree(source, work / name, ignore=ignore, dirs_exist_ok=True)
+        elif source.exists():
+            shutil.copy2(source, work / name)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (work / "pyproject.toml").write_text(pyproject + _mutmut_settings(module, config), "utf-8")
+    return work
+
+
+def _results(work: Path, module: str) -> dict[str, str]:
+    from mutmut.stats import status_by_exit_code
+
+    meta = work / "mutants" / PACKAGE / f"{module}.py.meta"
+    if not meta.exists():
+        return {}
+    codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    return {name: status_by_exit_code[code] for name, code in codes.items()}
+
+
+def score(work: Path, module: str) -> dict[str, Any]:
+    statuses = _results(work, module)
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    total = sum(n for status, n in counts.items() if status != "skipped")
+    killed = sum(counts.get(status, 0) for status in KILLED)
+    return {
+        "module": module,
+        "killed": killed,
+        "total": total,
+        "percent": round(100 * killed / total, 1) if total else None,
+        "counts": counts,
+        "survivors": sorted(name for name, status in statuses.items() if status not in KILLED),
+    }
+
+
+def run_module(module: str, config: dict[str, Any], *, workers: int, resume: bool) -> int:
+    work = prepare(module, config, resume=resume)
+    names: list[str] = []
+    if resume:
+        names = score(work, module)["survivors"]
+        if not names and _results(work, module):
+            print(f"{module}: no survivors left to retest")
+            return 0
+    # Python caches "no such directory" for a sys.path entry: make it exist before start.
+    (work / "mutants").mkdir(exist_ok=True)
+    env = dict(os.environ)
+    # Subprocesses (the `jobhook` CLI, pytester's runpytest_subprocess) import the mutant.
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(work / "mutants"), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    env["PYTHONHASHSEED"] = "0"
+    command = [sys.executable, str(Path(__file__).resolve()), "--inner", str(workers), *names]
+    return subprocess.run(command, cwd=work, env=env, check=False).returncode
+
+
+def _inner(workers: int, names: list[str]) -> int:
+    """Runs inside the scratch copy: mutmut, then the survivors' diffs."""
+    from hypothesis import settings
+
+    # mutmut runs pytest in this process (and forks of it), so a profile registered here
+    # is the one --hypothesis-profile loads.
+    settings.register_profile(
+        HYPOTHESIS_PROFILE, derandomize=True, database=None, deadline=None, print_blob=False
+    )
+    from mutmut.__main__ import cli
+
+    try:
+        cli.main(["run", "--max-children", str(workers), *names], standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            return int(exc.code) if isinstance(exc.code, int) else 1
+    return 0
+
+
+def _write_survivors(work: Path, result: dict[str, Any]) -> None:
+    lines: list[str] = []
+    if result["survivors"]:
+        diffs = subprocess.run(
+            [sys.executable, "-c", _SHOW, *result["survivors"]],
+            cwd=work, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        lines.append(diffs.stdout + diffs.stderr)
+    (work / "survivors.txt").write_text("".join(lines), encoding="utf-8")
+
+
+_SHOW = """
+import sys
+from mutmut.__main__ import show
+for name in sys.argv[1:]:
+    try:
+        show.main([name], standalone_mode=False)
+    except Exception as exc:
+        print(f"# {name}: {exc}")
+    print()
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--inner"]:
+        return _inner(int(args[1]), args[2:])
+    config = load_config()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="+", help="module names (factory, _wire, ...) or core")
+    parser.add_argument("--workers", type=int, default=1, help="mutants tested at once (1)")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep earlier results; retest only survivors"
+    )
+    parser.add_argument("--no-nice", action="store_true", help="keep the normal CPU priority")
+    options = parser.parse_args(args)
+    modules: list[str] = []
+    for target in options.targets:
+        for module in config["core"] if target == "core" else [target]:
+            if module not in config["modules"]:
+                parser.error(f"unknown module {module!r}; known: {', '.join(config['modules'])}")
+            modules.append(module)
+    from importlib.metadata import entry_points
+
+    if not any(ep.value.startswith(PACKAGE) for ep in entry_points(group="pytest11")):
+        parser.error(f"{PACKAGE} is not installed for {sys.executable}: pip install -e '.[test]'")
+    if not options.no_nice:
+        os.nice(19 - os.nice(0))
+    rows = []
+    for module in modules:
+        code = run_module(module, config, workers=options.workers, resume=options.resume)
+        result = score(SCRATCH / module, module)
+        _write_survivors(SCRATCH / module, result)
+        rows.append(result)
+        if code:
+            print(f"{module}: mutmut exited with {code}", file=sys.stderr)
+    print()
+    print(f"{'module':<12} {'killed/total':>13} {'score':>7}  survivors")
+    for row in rows:
+        percent = "-" if row["percent"] is None else f"{row['percent']:.1f}%"
+        where = f".mutation/{row['module']}/survivors.txt" if row["survivors"] else ""
+        fraction = f"{row['killed']}/{row['total']}"
+        print(f"{row['module']:<12} {fraction:>13} {percent:>7}  {len(row['survivors'])} {where}")
+    # The latest figures of every module measured so far, for README's Developing section.
+    latest = SCRATCH / "scores.json"
+    known = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
+    known.update({row["module"]: {k: v for k, v in row.items() if k != "survivors"}
+                  for row in rows})
+    latest.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
