@@ -4,12 +4,14 @@ behaviour breaks?
     python tools/mutation.py factory            # one module (jobhook_testkit/factory.py)
     python tools/mutation.py core               # every module listed as `core`
     python tools/mutation.py sender --workers 2 --resume
+    python tools/mutation.py core --score-only  # recount the last results, run nothing
 
 Each module runs in its own scratch copy of the repository, .mutation/MODULE/ (git-ignored),
 so runs of different modules never share mutmut's state. The configuration lives in
 tools/mutation.toml: which test files exercise each module (mutmut then runs, per mutant,
-only the tests among them that reach the mutated function) and the equivalent mutants
-(source lines no test should pin, each with its reason).
+only the tests among them that reach the mutated function) and the equivalent mutants,
+each with its reason: source lines no mutant of which is made (``pattern``), or mutants
+made but not counted (``mutants``, by the name mutmut gives them).
 
 What makes the figures trustworthy:
 - this package is a pytest plugin and its tests start subprocesses (`jobhook ...`,
@@ -117,20 +119,38 @@ def _results(work: Path, module: str) -> dict[str, str]:
     return {name: status_by_exit_code[code] for name, code in codes.items()}
 
 
-def score(work: Path, module: str) -> dict[str, Any]:
+def _listed_equivalents(module: str, config: dict[str, Any]) -> set[str]:
+    return {
+        f"{PACKAGE}.{module}.{name}"
+        for entry in config.get("equivalent", [])
+        if entry["module"] == module
+        for name in entry.get("mutants", [])
+    }
+
+
+def score(work: Path, module: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Killed over all mutants made, less the equivalent ones listed in the config (a
+    listed mutant that was killed after all counts as killed: the list is out of date)."""
     statuses = _results(work, module)
+    equivalent = _listed_equivalents(module, config)
     counts: dict[str, int] = {}
-    for status in statuses.values():
+    for name, status in statuses.items():
+        if status not in KILLED and name in equivalent:
+            status = "equivalent"
         counts[status] = counts.get(status, 0) + 1
-    total = sum(n for status, n in counts.items() if status != "skipped")
+    total = sum(n for status, n in counts.items() if status not in ("skipped", "equivalent"))
     killed = sum(counts.get(status, 0) for status in KILLED)
     return {
         "module": module,
         "killed": killed,
         "total": total,
+        "equivalent": counts.get("equivalent", 0),
         "percent": round(100 * killed / total, 1) if total else None,
         "counts": counts,
-        "survivors": sorted(name for name, status in statuses.items() if status not in KILLED),
+        "survivors": sorted(
+            name for name, status in statuses.items()
+            if status not in KILLED and name not in equivalent
+        ),
     }
 
 
@@ -138,7 +158,7 @@ def run_module(module: str, config: dict[str, Any], *, workers: int, resume: boo
     work = prepare(module, config, resume=resume)
     names: list[str] = []
     if resume:
-        names = score(work, module)["survivors"]
+        names = score(work, module, config)["survivors"]
         if not names and _results(work, module):
             print(f"{module}: no survivors left to retest")
             return 0
@@ -207,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resume", action="store_true", help="keep earlier results; retest only survivors"
     )
+    parser.add_argument(
+        "--score-only", action="store_true",
+        help="run nothing: recount the last results (after editing the equivalents)",
+    )
     parser.add_argument("--no-nice", action="store_true", help="keep the normal CPU priority")
     options = parser.parse_args(args)
     modules: list[str] = []
@@ -223,22 +247,28 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(19 - os.nice(0))
     rows = []
     for module in modules:
-        code = run_module(module, config, workers=options.workers, resume=options.resume)
-        result = score(SCRATCH / module, module)
+        code = 0
+        if not options.score_only:
+            code = run_module(module, config, workers=options.workers, resume=options.resume)
+        result = score(SCRATCH / module, module, config)
         _write_survivors(SCRATCH / module, result)
         rows.append(result)
         if code:
             print(f"{module}: mutmut exited with {code}", file=sys.stderr)
     print()
-    print(f"{'module':<12} {'killed/total':>13} {'score':>7}  survivors")
+    print(f"{'module':<12} {'killed/total':>13} {'score':>7} {'equivalent':>10}  survivors")
     for row in rows:
         percent = "-" if row["percent"] is None else f"{row['percent']:.1f}%"
         where = f".mutation/{row['module']}/survivors.txt" if row["survivors"] else ""
         fraction = f"{row['killed']}/{row['total']}"
-        print(f"{row['module']:<12} {fraction:>13} {percent:>7}  {len(row['survivors'])} {where}")
+        print(
+            f"{row['module']:<12} {fraction:>13} {percent:>7} {row['equivalent']:>10}  "
+            f"{len(row['survivors'])} {where}"
+        )
     # The latest figures of every module measured so far, for README's Developing section.
     latest = SCRATCH / "scores.json"
     known = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
+    known = known if isinstance(known, dict) else {}
     known.update({row["module"]: {k: v for k, v in row.items() if k != "survivors"}
                   for row in rows})
     latest.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")

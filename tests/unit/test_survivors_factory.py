@@ -81,7 +81,7 @@ def test_definitions_repeat_within_a_factory_like_real_traffic() -> None:
     names_by_id: defaultdict[str, set[str]] = defaultdict(set)
     for report in reports:
         names_by_id[report["definition_id"]].add(report["definition_name"])
-    assert len(names_by_id) < 20  # a handful of definitions, each run many times
+    assert 6 <= len(names_by_id) < 20  # a handful of definitions, each run many times
     assert all(len(names) == 1 for names in names_by_id.values())  # an id keeps its name
     assert max(Counter(r["definition_id"] for r in reports).values()) >= 4
 
@@ -143,3 +143,79 @@ def test_build_batch_with_an_id_explains_why_not() -> None:
     with pytest.raises(ValueError, match=re.escape(message)) as error:
         JobReportFactory(seed=1).build_batch(2, id="AAAAAAAAAAAAAAAAAAAA")
     assert str(error.value) == message
+
+
+_EVENT_WORDS = ("event", "login", "activity", "événements", "connexions", "ereignisse",
+                "logins", "eventos", "inicios", "イベント", "ログイン")
+
+
+@pytest.mark.parametrize("locale", [None, "fr_FR", "de_DE", "es_ES", "ja_JP"])
+def test_an_overridden_type_shapes_the_definition_name(locale: str | None) -> None:
+    factory = JobReportFactory(seed=17, locale=locale)
+    imports = [factory.build(type="import")["definition_name"] for _ in range(150)]
+    exports = [factory.build(type="export")["definition_name"] for _ in range(150)]
+    assert not [n for n in imports if "export" in n.lower()]
+    assert not [n for n in exports if "import" in n.lower()]
+    # Events are exported, never imported.
+    assert not [n for n in imports if any(word in n.lower() for word in _EVENT_WORDS)]
+    assert [n for n in exports if any(word in n.lower() for word in _EVENT_WORDS)]
+
+
+def test_an_overridden_status_shapes_the_counts() -> None:
+    factory = JobReportFactory(seed=23)
+    failures = [factory.failure() for _ in range(400)]
+    assert 0.2 < sum(r["total_operations"] == 0 for r in failures) / len(failures) < 0.4
+    assert all(r["total_failed"] >= 1 for r in failures if r["total_operations"])
+    for status in ("SUCCESS", "RUNNING"):
+        reports = [factory.build(status=status) for _ in range(400)]
+        assert {r["status"] for r in reports} == {status}
+        assert all(r["total_failed"] <= max(1, r["total_operations"] // 20) for r in reports)
+        assert sum(r["total_operations"] == 0 for r in reports) / len(reports) < 0.1
+
+
+_PREFIX = re.compile(r"\[PROD\] |\[staging\] |TEST - |\(old\) |v2 ")
+_EN_KINDS = ("user", "profile", "member", "event", "activity", "consent", "opt-in")
+
+
+def test_english_names_start_capitalised_and_spell_the_kind_whole() -> None:
+    reports = JobReportFactory(seed=41).build_batch(600)
+    for report in reports:
+        name = report["definition_name"]
+        name = name[_PREFIX.match(name).end():] if _PREFIX.match(name) else name
+        if name.startswith(("export_", "import_", "Migration: ", "Import ", "Daily ",
+                            "Nightly ")):
+            continue
+        assert name[0].isupper(), name
+        assert not re.search(r"\b[A-Z]{2}[a-z]", name), name
+        assert any(kind in name.lower() for kind in _EN_KINDS), name
+
+
+def test_a_few_names_carry_an_environment_prefix() -> None:
+    names = [r["definition_name"] for r in JobReportFactory(seed=7).build_batch(3000)]
+    prefixed = [n for n in names if _PREFIX.match(n)]
+    assert 0.02 < len(prefixed) / len(names) < 0.25
+
+
+def test_a_localised_factory_still_names_some_definitions_in_english() -> None:
+    factory = JobReportFactory(seed=3, locale="ja_JP")
+    names = [r["definition_name"] for r in factory.build_batch(400)]
+    japanese = [n for n in names if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", n)]
+    assert 0.55 < len(japanese) / len(names) < 0.9
+
+
+def test_most_ids_start_with_a_capital_a_like_the_platform_s(many: list[dict[str, Any]]) -> None:
+    share = sum(r["id"].startswith("A") for r in many) / len(many)
+    assert 0.85 < share < 0.95
+    assert any(not r["id"].startswith("A") for r in many)
+
+
+def test_times_come_in_three_precisions_at_both_ends(many: list[dict[str, Any]]) -> None:
+    for field in ("created_at", "updated_at"):
+        lengths = Counter(len(r[field]) for r in many)  # 20 / 24 / 27 characters
+        assert set(lengths) == {20, 24, 27}, field
+        assert 0.05 < lengths[20] / len(many) < 0.2, field  # whole seconds: one in ten
+        assert lengths[24] > lengths[27], field  # milliseconds are the usual form
+
+
+def test_some_jobs_take_between_one_and_two_seconds(many: list[dict[str, Any]]) -> None:
+    assert any(1 <= _seconds(r) < 2 for r in many)
