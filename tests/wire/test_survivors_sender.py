@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -296,3 +297,84 @@ def test_a_chunked_answer_is_read_only_up_to_max_body() -> None:
         delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2, max_body=6).deliver()
     assert delivery.acknowledged, delivery
     assert delivery.body_excerpt == b"abcdef"
+
+
+def test_chunk_sizes_are_hexadecimal() -> None:
+    raw = b"a\r\n0123456789\r\n10\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n"
+    with listening(_chunked(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b"0123456789" + b"x" * 16
+
+
+def test_chunk_extensions_are_ignored_however_many() -> None:
+    raw = b"3;a=1;b=2\r\nabc\r\n0\r\n\r\n"
+    with listening(_chunked(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b"abc"
+
+
+def test_a_chunked_answer_with_bare_line_feeds_is_read() -> None:
+    with listening(_chunked(b"3\nabc\n0\n\n")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b"abc"
+
+
+def test_max_body_zero_reads_no_chunked_body() -> None:
+    with listening(_chunked(b"3\r\nabc\r\n0\r\n\r\n")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2, max_body=0).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b""
+
+
+def _in_parts(*parts: bytes) -> Answer:
+    def answer(conn: socket.socket) -> None:
+        _read_request(conn)
+        for part in parts:
+            conn.sendall(part)
+            time.sleep(0.05)
+
+    return answer
+
+
+def test_a_body_arriving_in_parts_is_read_whole_and_no_further_than_its_length() -> None:
+    answer = _in_parts(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc", b"deXYZ")
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt == b"abcde"
+
+
+def _reset_after(raw: bytes) -> Answer:
+    def answer(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(raw)
+        time.sleep(0.05)
+        # Closing with a zero linger time sends a reset instead of an orderly close.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        pytest.param(_reply(b""), "the receiver closed the connection without answering",
+                     id="closed-before-answering"),
+        pytest.param(_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
+                     "the receiver closed the connection in the middle of the body "
+                     "(3 bytes read)", id="closed-mid-body"),
+        pytest.param(_reset_after(b""), "the receiver reset the connection before answering",
+                     id="reset-before-answering"),
+        pytest.param(_reset_after(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
+                     "the receiver reset the connection in the middle of the body "
+                     "(3 bytes read)", id="reset-mid-body"),
+    ],
+)
+def test_a_connection_ended_early_says_how_and_when(answer: Answer, reason: str) -> None:
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
+    assert delivery.reason == reason
