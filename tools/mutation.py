@@ -23,10 +23,13 @@ What makes the figures trustworthy:
 - it is slow by nature and not part of .ci/run; it lowers its own CPU priority
   (nice 19) and uses one worker unless told otherwise.
 
---resume keeps the results of the previous run of a module and retests only its
-survivors (after adding a test, say). The score counts killed and timed-out mutants over
-all mutants made; "no tests" counts as surviving. Survivors' diffs are written to
-.mutation/MODULE/survivors.txt.
+--resume keeps the results of the previous run of a module: it finishes what an
+interrupted run left unchecked, then retests the survivors (after adding a test, say).
+
+The score counts killed and timed-out mutants over all mutants made, less the listed
+equivalents; "no tests" counts as surviving. Survivors' diffs are written to
+.mutation/MODULE/survivors.txt, the scores of every module measured to
+.mutation/scores.json.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ PACKAGE = "jobhook_testkit"
 # What the tests need from the checkout besides the package and tests/ (mutmut copies those).
 ALSO_COPY = ["schema", "examples", "tools", "README.md", "CHANGELOG.md"]
 HYPOTHESIS_PROFILE = "jobhook-mutation"
-KILLED = {"killed", "timeout", "caught by type check"}
+KILLED = {"killed", "timeout", "crashed", "caught by type check"}
 
 
 def load_config() -> dict[str, Any]:
@@ -109,14 +112,21 @@ def prepare(module: str, config: dict[str, Any], *, resume: bool) -> Path:
     return work
 
 
-def _results(work: Path, module: str) -> dict[str, str]:
-    from mutmut.stats import status_by_exit_code
+# mutmut's exit codes per mutant (its mutmut/stats.py), read here without importing it.
+_STATUS = {
+    None: "not checked", 0: "survived", 1: "killed", 3: "killed", 5: "no tests",
+    33: "no tests", 34: "skipped", 36: "timeout", 37: "caught by type check",
+    -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
+    -9: "crashed", -11: "crashed",  # e.g. killed past its CPU limit: a change was noticed
+}  # fmt: skip
 
+
+def _results(work: Path, module: str) -> dict[str, str]:
     meta = work / "mutants" / PACKAGE / f"{module}.py.meta"
     if not meta.exists():
         return {}
     codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-    return {name: status_by_exit_code[code] for name, code in codes.items()}
+    return {name: _STATUS.get(code, "suspicious") for name, code in codes.items()}
 
 
 def _listed_equivalents(module: str, config: dict[str, Any]) -> set[str]:
@@ -156,12 +166,6 @@ def score(work: Path, module: str, config: dict[str, Any]) -> dict[str, Any]:
 
 def run_module(module: str, config: dict[str, Any], *, workers: int, resume: bool) -> int:
     work = prepare(module, config, resume=resume)
-    names: list[str] = []
-    if resume:
-        names = score(work, module, config)["survivors"]
-        if not names and _results(work, module):
-            print(f"{module}: no survivors left to retest")
-            return 0
     # Python caches "no such directory" for a sys.path entry: make it exist before start.
     (work / "mutants").mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -170,8 +174,14 @@ def run_module(module: str, config: dict[str, Any], *, workers: int, resume: boo
         [str(work / "mutants"), *filter(None, [env.get("PYTHONPATH")])]
     )
     env["PYTHONHASHSEED"] = "0"
-    command = [sys.executable, str(Path(__file__).resolve()), "--inner", str(workers), *names]
-    return subprocess.run(command, cwd=work, env=env, check=False).returncode
+    command = [sys.executable, str(Path(__file__).resolve()), "--inner", str(workers)]
+    survivors = score(work, module, config)["survivors"] if resume else []
+    # Without names mutmut tests what it has no result for (new or changed functions, or
+    # an interrupted run); with names it retests those: the survivors of the last run.
+    code = subprocess.run(command, cwd=work, env=env, check=False).returncode
+    if survivors and not code:
+        code = subprocess.run([*command, *survivors], cwd=work, env=env, check=False).returncode
+    return code
 
 
 def _inner(workers: int, names: list[str]) -> int:
@@ -225,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="+", help="module names (factory, _wire, ...) or core")
     parser.add_argument("--workers", type=int, default=1, help="mutants tested at once (1)")
     parser.add_argument(
-        "--resume", action="store_true", help="keep earlier results; retest only survivors"
+        "--resume", action="store_true",
+        help="keep earlier results: test what is unchecked, retest the survivors",
     )
     parser.add_argument(
         "--score-only", action="store_true",
