@@ -378,3 +378,90 @@ def test_a_connection_ended_early_says_how_and_when(answer: Answer, reason: str)
         delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
     assert delivery.reason == reason
+
+
+# -- reading the head of the answer ------------------------------------------------------
+
+
+def _head(raw: bytes) -> Answer:
+    return _reply(b"HTTP/1.1 200 OK\r\n" + raw + b"Content-Length: 0\r\n\r\n")
+
+
+def test_response_headers_are_kept_as_sent_values_with_colons_included() -> None:
+    raw = b"X-Url: http://a.example:8080/b\r\nX-Tab: first\r\n\tsecond\r\nX-After: yes\r\n"
+    with listening(_head(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert delivery.response_headers == {
+        "X-Url": "http://a.example:8080/b",
+        "X-Tab": "first second",  # folded with a tab: one value
+        "X-After": "yes",  # the headers after a folded one are read too
+        "Content-Length": "0",
+    }
+    assert delivery.status_text == "OK"
+
+
+def test_a_status_line_without_a_reason_phrase_has_an_empty_status_text() -> None:
+    answer = _reply(b"HTTP/1.1 204\r\nContent-Length: 0\r\n\r\n")
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert (delivery.status_code, delivery.status_text) == (204, "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        pytest.param(b" folded-first: x\r\n", b" folded-first: x", id="continuation-first"),
+        pytest.param(b"no colon here\r\n", b"no colon here", id="no-colon"),
+        pytest.param(b": no name\r\n", b": no name", id="empty-name"),
+        pytest.param(b"X-Space : x\r\n", b"X-Space : x", id="space-before-colon"),
+        pytest.param(b"X-Long: " + b"v" * 200 + b"\r\n" + b"bad\r\n", b"bad", id="after-long"),
+        pytest.param(b"Bad" + b"b" * 100 + b"\r\n", b"Bad" + b"b" * 77, id="cut-at-80"),
+    ],
+)
+def test_a_header_line_that_is_not_http_is_named_in_the_failure(raw: bytes, shown: bytes) -> None:
+    with listening(_head(raw)) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
+    assert delivery.reason == f"the answer is not valid HTTP/1.1: header line {shown!r}"
+
+
+def test_a_status_line_that_is_not_http_is_shown_cut_at_80_bytes() -> None:
+    answer = _reply(b"SSH-2.0-" + b"x" * 200 + b"\r\n\r\n")
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    shown = b"SSH-2.0-" + b"x" * 72
+    assert delivery.reason == f"the answer is not valid HTTP/1.1: status line {shown!r}"
+
+
+def test_a_chunk_size_that_is_not_hex_is_shown_cut_at_40_bytes() -> None:
+    with listening(_chunked(b"z" * 60 + b"\r\n")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.reason == f"the answer is not valid HTTP/1.1: chunk size {b'z' * 40!r}"
+
+
+def test_interim_answers_are_counted_in_the_timeout_reason() -> None:
+    def two_interims(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n")
+        while conn.recv(65536):  # then nothing, until the sender hangs up
+            pass
+
+    with listening(two_interims) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).deliver()
+    assert delivery.outcome is Outcome.TIMED_OUT
+    assert delivery.reason == (
+        f"only interim 1xx answers (2) arrived within {TIMEOUT:g} s, never a final one"
+    )
+
+
+def test_a_head_of_exactly_the_size_limit_is_accepted() -> None:
+    status = b"HTTP/1.1 200 OK\r\n"
+    filler = b"X-Fill: " + b"f" * (64 * 1024 - len(status) - len(b"X-Fill: "))
+    answer = _in_parts(status + filler, b"\r\nContent-Length: 0\r\n\r\n")
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert len(delivery.response_headers["X-Fill"]) == 64 * 1024 - len(status) - 8
