@@ -465,3 +465,86 @@ def test_a_head_of_exactly_the_size_limit_is_accepted() -> None:
         delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
     assert delivery.acknowledged, delivery
     assert len(delivery.response_headers["X-Fill"]) == 64 * 1024 - len(status) - 8
+
+
+# -- deliver_many and URLs in messages ----------------------------------------------------
+
+
+class InFlight:
+    """A WSGI receiver that notes how many deliveries it is handling at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+        self.authorizations: list[str | None] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.authorizations.append(environ.get("HTTP_AUTHORIZATION"))
+        time.sleep(0.15)
+        with self.lock:
+            self.now -= 1
+        start_response("204 No Content", [("Content-Length", "0")])
+        return [b""]
+
+
+@pytest.mark.parametrize(("options", "most"), [({}, 4), ({"concurrency": 2}, 2),
+                                               ({"concurrency": 1}, 1)])
+def test_deliver_many_sends_at_most_concurrency_deliveries_at_once(
+    options: dict[str, Any], most: int
+) -> None:
+    from jobhook_testkit.server import serve_wsgi
+
+    receiver = InFlight()
+    with serve_wsgi(receiver) as server:
+        sender = FakeSender(server.url + "/hooks", auth="Bearer s3cret", timeout=5)
+        reports = [{"id": f"R{n}"} for n in range(9)]
+        deliveries = sender.deliver_many(reports, **options)
+    assert [d.acknowledged for d in deliveries] == [True] * 9
+    assert [json_id(d.request.body) for d in deliveries] == [f"R{n}" for n in range(9)]
+    assert receiver.most == most
+
+
+def json_id(body: bytes) -> str:
+    import json
+
+    return str(json.loads(body)["id"])
+
+
+def test_deliver_many_passes_its_options_to_every_delivery() -> None:
+    from jobhook_testkit.server import serve_wsgi
+
+    receiver = InFlight()
+    with serve_wsgi(receiver) as server:
+        sender = FakeSender(server.url + "/hooks", auth="Bearer s3cret", timeout=5)
+        sender.deliver_many([{"id": "a"}, {"id": "b"}], auth=None)
+    assert receiver.authorizations == [None, None]
+
+
+@pytest.mark.parametrize("concurrency", [0, -1])
+def test_deliver_many_refuses_a_concurrency_below_one(concurrency: int) -> None:
+    sender = FakeSender("http://127.0.0.1:9/hooks", timeout=1)
+    with pytest.raises(ValueError, match=rf"^concurrency must be >= 1, got {concurrency}$"):
+        sender.deliver_many([{"id": "a"}], concurrency=concurrency)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        pytest.param("http://Xavier:s3cret@[::1/x", "http://[credentials]@[::1/x",
+                     id="capital-user"),
+        pytest.param("http://user:s3cret@[::1/a?next=http://b", None, id="url-in-query"),
+        pytest.param("http://[::1/user@example/x", "http://[::1/user@example/x",
+                     id="at-in-path"),
+    ],
+)
+def test_urls_in_error_messages_never_show_credentials(url: str, shown: str | None) -> None:
+    with pytest.raises(ValueError, match="invalid URL") as error:
+        FakeSender(url)
+    assert "s3cret" not in str(error.value)
+    if shown is not None:
+        assert str(error.value) == f"invalid URL {shown!r}: Invalid IPv6 URL"
