@@ -35,6 +35,7 @@ equivalents; "no tests" counts as surviving. Survivors' diffs are written to
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -68,7 +69,9 @@ def _mutmut_settings(module: str, config: dict[str, Any]) -> str:
     # A test file named in the config but not written yet is left out, not an error.
     tests = [path for path in config["modules"][module]["tests"] if (ROOT / path).exists()]
     patterns = [
-        entry["pattern"] for entry in config.get("equivalent", []) if entry["module"] == module
+        entry["pattern"]
+        for entry in config.get("equivalent", [])
+        if entry["module"] == module and "pattern" in entry
     ]
     pytest_args = [
         "-p", "no:randomly",
@@ -129,37 +132,43 @@ def _results(work: Path, module: str) -> dict[str, str]:
     return {name: _STATUS.get(code, "suspicious") for name, code in codes.items()}
 
 
-def _listed_equivalents(module: str, config: dict[str, Any]) -> set[str]:
-    return {
-        f"{PACKAGE}.{module}.{name}"
+def _is_listed_equivalent(name: str, module: str, config: dict[str, Any]) -> bool:
+    """Whether ``name`` (a full mutant name) matches a ``mutants`` entry (a glob on the
+    name without the module prefix) listed as equivalent for ``module``."""
+    short = name.removeprefix(f"{PACKAGE}.{module}.")
+    return any(
+        fnmatch.fnmatchcase(short, pattern)
         for entry in config.get("equivalent", [])
         if entry["module"] == module
-        for name in entry.get("mutants", [])
-    }
+        for pattern in entry.get("mutants", [])
+    )
 
 
 def score(work: Path, module: str, config: dict[str, Any]) -> dict[str, Any]:
     """Killed over all mutants made, less the equivalent ones listed in the config (a
     listed mutant that was killed after all counts as killed: the list is out of date)."""
     statuses = _results(work, module)
-    equivalent = _listed_equivalents(module, config)
     counts: dict[str, int] = {}
     for name, status in statuses.items():
-        if status not in KILLED and name in equivalent:
+        if status not in KILLED and _is_listed_equivalent(name, module, config):
             status = "equivalent"
         counts[status] = counts.get(status, 0) + 1
-    total = sum(n for status, n in counts.items() if status not in ("skipped", "equivalent"))
+    # Mutants not checked yet (an interrupted run) are left out and shown as such.
+    uncounted = ("skipped", "equivalent", "not checked")
+    total = sum(n for status, n in counts.items() if status not in uncounted)
     killed = sum(counts.get(status, 0) for status in KILLED)
     return {
         "module": module,
         "killed": killed,
         "total": total,
         "equivalent": counts.get("equivalent", 0),
+        "unchecked": counts.get("not checked", 0),
         "percent": round(100 * killed / total, 1) if total else None,
         "counts": counts,
         "survivors": sorted(
             name for name, status in statuses.items()
-            if status not in KILLED and name not in equivalent
+            if status not in KILLED and status != "not checked"
+            and not _is_listed_equivalent(name, module, config)
         ),
     }
 
@@ -267,13 +276,17 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             print(f"{module}: mutmut exited with {code}", file=sys.stderr)
     print()
-    print(f"{'module':<12} {'killed/total':>13} {'score':>7} {'equivalent':>10}  survivors")
+    print(
+        f"{'module':<12} {'killed/total':>13} {'score':>7} {'equivalent':>10} "
+        f"{'unchecked':>9}  survivors"
+    )
     for row in rows:
         percent = "-" if row["percent"] is None else f"{row['percent']:.1f}%"
         where = f".mutation/{row['module']}/survivors.txt" if row["survivors"] else ""
         fraction = f"{row['killed']}/{row['total']}"
         print(
-            f"{row['module']:<12} {fraction:>13} {percent:>7} {row['equivalent']:>10}  "
+            f"{row['module']:<12} {fraction:>13} {percent:>7} {row['equivalent']:>10} "
+            f"{row['unchecked']:>9}  "
             f"{len(row['survivors'])} {where}"
         )
     # The latest figures of every module measured so far, for README's Developing section.

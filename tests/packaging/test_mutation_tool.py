@@ -74,7 +74,7 @@ def test_the_score_excludes_listed_equivalents_and_counts_the_rest(
     meta = tmp_path / "mutants" / "jobhook_testkit" / "factory.py.meta"
     meta.parent.mkdir(parents=True)
     prefix = "jobhook_testkit.factory.x_f__mutmut_"
-    codes = {"1": 1, "2": 1, "3": 0, "4": 0, "5": 33, "6": 36, "7": 1}
+    codes = {"1": 1, "2": 1, "3": 0, "4": 0, "5": 33, "6": 36, "7": 1, "8": None}
     meta.write_text(json.dumps({
         "exit_code_by_key": {prefix + n: code for n, code in codes.items()},
         "durations_by_key": {},
@@ -84,7 +84,8 @@ def test_the_score_excludes_listed_equivalents_and_counts_the_rest(
     ]}
     result = tool.score(tmp_path, "factory", config)
     # Killed: 1, 2, 7 (listed, but killed after all) and 6 (a timeout). Survivors: 3 and 5
-    # ("no tests" is not a kill). 4 is equivalent: out of the total.
+    # ("no tests" is not a kill). 4 is equivalent and 8 not checked yet: out of the total.
     assert (result["killed"], result["total"], result["equivalent"]) == (4, 6, 1)
+    assert result["unchecked"] == 1
     assert result["survivors"] == [prefix + "3", prefix + "5"]
     assert result["percent"] == 66.7
