@@ -548,3 +548,34 @@ def test_urls_in_error_messages_never_show_credentials(url: str, shown: str | No
     assert "s3cret" not in str(error.value)
     if shown is not None:
         assert str(error.value) == f"invalid URL {shown!r}: Invalid IPv6 URL"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        pytest.param("http://a@b:s3cret@[::1/x", "invalid URL 'http://[credentials]@[::1/x': "
+                     "Invalid IPv6 URL", id="at-in-password"),
+        pytest.param("http://user@host/x", "credentials in the URL are not sent by the "
+                     "platform; use auth=", id="user-only"),
+        pytest.param("ftp://host/x", "target must be an http:// or https:// URL, got "
+                     "'ftp://host/x'", id="other-scheme"),
+        pytest.param("example.com/hook", "target must be an http:// or https:// URL, got "
+                     "'example.com/hook' (with its scheme: http://example.com/hook)",
+                     id="no-scheme"),
+        pytest.param("http:///user@x/y", "target must be an http:// or https:// URL, got "
+                     "'http:///user@x/y'", id="no-host"),
+    ],
+)
+def test_a_url_that_cannot_be_a_target_is_refused_saying_why(url: str, message: str) -> None:
+    with pytest.raises(ValueError) as error:  # noqa: PT011 (the whole message is compared)
+        FakeSender(url)
+    assert str(error.value) == message
+
+
+def test_a_path_given_with_a_url_is_refused_with_the_url_it_meant() -> None:
+    with pytest.raises(ValueError) as error:  # noqa: PT011 (the whole message is compared)
+        FakeSender("http://h.example/base/", path="/x")
+    assert str(error.value) == (
+        "path='/x' is for WSGI targets; with a URL put the path in the URL "
+        "(http://h.example/base/x)"
+    )
