@@ -125,3 +125,100 @@ def test_a_key_repeated_two_objects_deep_is_recorded_as_a_violation() -> None:
     assert [str(v) for v in delivery.errors] == [
         "/extra/inner/k: duplicate key 'k' (JSON parsers disagree on which value wins)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(b"", "empty body (expected a JSON object)", id="empty"),
+        pytest.param(b"  \n ", "empty body (expected a JSON object)", id="blank"),
+        pytest.param(b'{"id": "\xff"}', "body is not UTF-8 text", id="not-utf8"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "body is JSON nested too deeply to parse",
+                     id="too-deep"),
+    ],
+)
+def test_a_malformed_body_is_answered_400_with_the_reason(body: bytes, reason: str) -> None:
+    receiver = RecordingReceiver()
+    response = Client(receiver).post("/", data=body)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": reason}
+    (delivery,) = receiver.deliveries
+    assert [v.message for v in delivery.violations] == [reason]
+    assert receiver.counts == {"recorded": 1, "malformed": 1}
+
+
+def test_a_method_other_than_post_is_refused_naming_it() -> None:
+    receiver = RecordingReceiver()
+    response = Client(receiver).put("/hooks", data=b"{}")
+    assert response.status_code == 405
+    assert response.get_json() == {"error": "method PUT not allowed (POST only)"}
+    (refusal,) = receiver.refusals
+    assert (refusal.kind, refusal.method, refusal.path, refusal.status) == (
+        "method", "PUT", "/hooks", 405)
+
+
+@pytest.mark.parametrize("status", [200, 299, 404, 599])
+def test_any_status_from_200_to_599_can_be_scripted(status: int) -> None:
+    receiver = RecordingReceiver(status=status)
+    response = _post(Client(receiver), json.dumps(_report()))
+    assert response.status_code == status
+    if status != 204:
+        assert response.get_json() == {"recorded": True}
+
+
+@pytest.mark.parametrize("status", [199, 600, 204.0, "204", None])
+def test_a_status_outside_200_to_599_is_refused(status: Any) -> None:
+    with pytest.raises(ValueError, match=r"^status must be an HTTP status code from 200 to 599"):
+        RecordingReceiver(status=status)
+
+
+@pytest.mark.parametrize("delay", [-0.001, float("nan"), True, "0"])
+def test_a_delay_that_is_not_a_duration_is_refused(delay: Any) -> None:
+    with pytest.raises(ValueError, match=r"^delay must be a number of seconds >= 0, got "):
+        RecordingReceiver(delay=delay)
+
+
+def test_a_zero_delay_answers_at_once_and_a_delay_holds_the_answer() -> None:
+    receiver = RecordingReceiver(delay=0)
+    client = Client(receiver)
+    started = time.monotonic()
+    assert _post(client, json.dumps(_report())).status_code == 204
+    assert time.monotonic() - started < 0.5
+    receiver.respond_with(delay=0.3)
+    started = time.monotonic()
+    assert _post(client, json.dumps(_report())).status_code == 204
+    assert time.monotonic() - started >= 0.29
+
+
+def test_unknown_field_names_are_counted_up_to_a_thousand_distinct() -> None:
+    receiver = RecordingReceiver()
+    client = Client(receiver)
+    _post(client, json.dumps(_report(**{f"extra_{n:04d}": n for n in range(1200)})))
+    _post(client, json.dumps(_report(extra_0000=1, extra_1100=2)))
+    counts = receiver.unknown_field_counts
+    assert len(counts) == 1000
+    assert counts["extra_0000"] == 2  # names already counted keep counting
+    assert "extra_1100" not in counts
+
+
+def test_a_sender_hanging_up_mid_body_is_a_refusal_saying_so() -> None:
+    with serve_recorder() as recorder:
+        FakeSender(recorder.url + "/hooks", timeout=5).deliver(_report(), hang_up_after=20)
+        deadline = time.monotonic() + 5
+        while not recorder.refusals and time.monotonic() < deadline:
+            time.sleep(0.01)
+    (refusal,) = recorder.refusals
+    assert (refusal.kind, refusal.status, refusal.path) == ("incomplete", 400, "/hooks")
+    assert refusal.reason == "the sender hung up before the whole body arrived"
+    assert recorder.deliveries == ()
+
+
+def test_a_delivery_that_cannot_be_recorded_is_answered_503_saying_why(tmp_path: Any) -> None:
+    receiver = RecordingReceiver(record=tmp_path / "r.ndjson")
+    receiver.close()
+    response = _post(Client(receiver), json.dumps(_report()))
+    assert response.status_code == 503
+    (refusal,) = receiver.refusals
+    assert refusal.kind == "unrecorded"
+    assert refusal.reason.startswith("could not record the delivery: ")
+    assert response.get_json() == {"error": refusal.reason}
