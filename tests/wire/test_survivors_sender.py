@@ -579,3 +579,59 @@ def test_a_path_given_with_a_url_is_refused_with_the_url_it_meant() -> None:
         "path='/x' is for WSGI targets; with a URL put the path in the URL "
         "(http://h.example/base/x)"
     )
+
+
+# -- SenderFactory (the jobhook_sender fixture's type) -----------------------------------
+
+
+def _accept(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("204 No Content", [("Content-Length", "0")])
+    return [b""]
+
+
+def test_a_sender_factory_gives_its_timeout_unless_told_otherwise() -> None:
+    from jobhook_testkit.sender import SenderFactory
+
+    factory = SenderFactory(timeout=1.5)
+    assert factory.timeout == 1.5
+    assert factory("http://127.0.0.1:9/hooks").timeout == 1.5
+    assert factory("http://127.0.0.1:9/hooks", timeout=3).timeout == 3.0
+    assert SenderFactory().timeout == 5.0
+    assert factory(_accept, path="/hooks", auth="Bearer s3cret").auth == "Bearer s3cret"
+
+
+def test_a_sender_factory_keeps_every_delivery_of_all_its_senders_in_order() -> None:
+    from jobhook_testkit.sender import SenderFactory
+
+    factory = SenderFactory(timeout=2)
+    with pytest.raises(LookupError, match=r"^no delivery yet: call deliver\(\) on a sender"):
+        _ = factory.last
+    assert factory.deliveries == ()
+    assert factory.summary() == ""
+    one, two = factory(_accept, path="/a"), factory(_accept, path="/b")
+    first, second, third = one.deliver(), two.deliver(), one.deliver()
+    FakeSender(_accept, path="/c").deliver()  # not from the factory: not kept
+    assert factory.deliveries == (first, second, third)
+    assert factory.last is third
+
+
+def test_a_sender_factory_summary_shows_the_last_deliveries_oldest_first() -> None:
+    from jobhook_testkit.sender import SenderFactory
+
+    factory = SenderFactory(timeout=2)
+    sender = factory(_accept, path="/hooks", auth="Bearer s3cret")
+    only = sender.deliver()
+    assert factory.summary() == "1 delivery in this test, oldest first:\n\n" + str(only)
+    second, third = sender.deliver(), sender.deliver()
+    assert factory.summary(2) == (
+        "3 deliveries in this test, the last 2, oldest first:\n\n"
+        + str(second) + "\n\n" + str(third)
+    )
+    assert factory.summary(3) == (
+        "3 deliveries in this test, oldest first:\n\n"
+        + "\n\n".join(str(d) for d in (only, second, third))
+    )
+    assert factory.summary() == factory.summary(3)
+    assert factory.summary(0) == "" and factory.summary(-1) == ""
+    assert "s3cret" not in factory.summary(3)
