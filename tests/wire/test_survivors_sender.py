@@ -492,20 +492,20 @@ class InFlight:
         return [b""]
 
 
-@pytest.mark.parametrize(("options", "most"), [({}, 4), ({"concurrency": 2}, 2),
-                                               ({"concurrency": 1}, 1)])
+@pytest.mark.parametrize(("options", "most", "count"), [({}, 4, 8), ({"concurrency": 2}, 2, 4),
+                                                        ({"concurrency": 1}, 1, 3)])
 def test_deliver_many_sends_at_most_concurrency_deliveries_at_once(
-    options: dict[str, Any], most: int
+    options: dict[str, Any], most: int, count: int
 ) -> None:
     from jobhook_testkit.server import serve_wsgi
 
     receiver = InFlight()
     with serve_wsgi(receiver) as server:
         sender = FakeSender(server.url + "/hooks", auth="Bearer s3cret", timeout=5)
-        reports = [{"id": f"R{n}"} for n in range(9)]
+        reports = [{"id": f"R{n}"} for n in range(count)]
         deliveries = sender.deliver_many(reports, **options)
-    assert [d.acknowledged for d in deliveries] == [True] * 9
-    assert [json_id(d.request.body) for d in deliveries] == [f"R{n}" for n in range(9)]
+    assert [d.acknowledged for d in deliveries] == [True] * count
+    assert [json_id(d.request.body) for d in deliveries] == [f"R{n}" for n in range(count)]
     assert receiver.most == most
 
 
