@@ -635,3 +635,126 @@ def test_a_sender_factory_summary_shows_the_last_deliveries_oldest_first() -> No
     assert factory.summary() == factory.summary(3)
     assert factory.summary(0) == "" and factory.summary(-1) == ""
     assert "s3cret" not in factory.summary(3)
+
+
+# -- more of the exchange: connect timeouts, bodies that must not be waited for ----------
+
+
+def test_a_connection_never_accepted_times_out_as_no_connection() -> None:
+    # A listener whose accept queue is full: the kernel drops further SYNs, so connect()
+    # waits; the sender gives up at its deadline.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        queued = [socket.socket() for _ in range(4)]
+        try:
+            for sock in queued:
+                sock.setblocking(False)
+                with suppress(BlockingIOError):
+                    sock.connect(("127.0.0.1", port))
+            time.sleep(0.05)
+            delivery = FakeSender(f"http://127.0.0.1:{port}/", timeout=TIMEOUT).deliver()
+        finally:
+            for sock in queued:
+                sock.close()
+    assert delivery.outcome is Outcome.TIMED_OUT, delivery
+    assert delivery.reason == f"no connection within {TIMEOUT:g} s"
+
+
+def test_an_interim_answer_then_a_stalled_head_is_told_as_interim_only() -> None:
+    def interim_then_stall(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
+        while conn.recv(65536):
+            pass
+
+    with listening(interim_then_stall) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).deliver()
+    assert delivery.reason == (
+        f"only interim 1xx answers (1) arrived within {TIMEOUT:g} s, never a final one"
+    )
+
+
+def test_a_failure_after_the_head_keeps_the_status_line_and_headers() -> None:
+    with listening(_chunked(b"zz\r\n")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert (delivery.status_code, delivery.status_text) == (200, "OK")
+    assert delivery.response_headers == {"Transfer-Encoding": "chunked"}
+
+
+@pytest.mark.parametrize("status", [b"204 No Content", b"304 Not Modified"])
+def test_no_body_is_awaited_after_204_or_304_whatever_the_headers_say(status: bytes) -> None:
+    def answer(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 10\r\n\r\n")
+        while conn.recv(65536):  # no body follows; the connection stays open
+            pass
+
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.status_code == int(status[:3])
+    assert delivery.outcome is not Outcome.TIMED_OUT, delivery
+    assert delivery.elapsed < 1
+    assert delivery.body_excerpt == b""
+
+
+def test_no_body_is_awaited_after_an_answer_to_head() -> None:
+    def answer(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+        while conn.recv(65536):
+            pass
+
+    with listening(answer) as server:
+        sender = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2)
+        delivery = sender.deliver(method="HEAD", body=b"", content_type=None)
+    assert delivery.acknowledged, delivery
+    assert delivery.elapsed < 1
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [("abc", "'abc'"), ("-5", "-5"), ("9" * 20 + "x" * 40, repr("9" * 20 + "x" * 20))],
+)
+def test_a_content_length_that_is_not_a_size_is_named(length: str, shown: str) -> None:
+    answer = _reply(f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\nabc".encode())
+    with listening(answer) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == f"the answer is not valid HTTP/1.1: Content-Length {shown}"
+
+
+def test_a_body_read_until_close_may_end_with_a_reset() -> None:
+    with listening(_reset_after(b"HTTP/1.1 200 OK\r\n\r\nabc")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver()
+    assert delivery.acknowledged, delivery
+    assert b"abc".startswith(delivery.body_excerpt)
+
+
+def test_a_large_body_is_sent_whole_and_in_order() -> None:
+    import hashlib
+
+    body = bytes(range(256)) * (16 * 1024)  # 4 MiB: the socket takes it in many sends
+
+    def digest(conn: socket.socket) -> None:
+        received = _read_request(conn).partition(b"\r\n\r\n")[2]
+        answer = hashlib.sha256(received).hexdigest().encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n" + answer)
+
+    with listening(digest) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=10).deliver(body=body)
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt.decode() == hashlib.sha256(body).hexdigest()
+
+
+def test_hanging_up_after_zero_bytes_sends_no_body_at_all() -> None:
+    with listening(lambda conn: None) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver(
+            body=b'{"id": "x"}', hang_up_after=0
+        )
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == (
+        "the sender hung up after 0 of 11 body bytes, as asked (hang_up_after=0)"
+    )
