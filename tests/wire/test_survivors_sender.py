@@ -758,3 +758,36 @@ def test_hanging_up_after_zero_bytes_sends_no_body_at_all() -> None:
     assert delivery.reason == (
         "the sender hung up after 0 of 11 body bytes, as asked (hang_up_after=0)"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param("http://h.example", "http://h.example/", id="no-path"),
+        pytest.param("http://h.example/hooks;v=1/a@b:c,d!$&'()*+=-._~",
+                     "http://h.example/hooks;v=1/a@b:c,d!$&'()*+=-._~", id="kept-as-is"),
+        pytest.param("http://h.example/équipe x", "http://h.example/%C3%A9quipe%20x",
+                     id="percent-encoded"),
+        pytest.param("http://h.example/p?a=1?b=2&c=é", "http://h.example/p?a=1?b=2&c=%C3%A9",
+                     id="query"),
+        pytest.param("http://[::1]:8080/x", "http://[::1]:8080/x", id="ipv6"),
+        pytest.param("https://[::1]/x", "https://[::1]/x", id="ipv6-default-port"),
+        pytest.param("https://h.example:443/x", "https://h.example/x", id="https-default-port"),
+        pytest.param("https://h.example:80/x", "https://h.example:80/x", id="https-on-80"),
+    ],
+)
+def test_the_url_is_sent_as_given_only_percent_encoding_what_http_cannot_carry(
+    url: str, expected: str
+) -> None:
+    sender = FakeSender(url, verify=False)
+    assert sender.url == expected
+
+
+def test_an_unknown_encoding_names_the_ones_there_are() -> None:
+    from jobhook_testkit.sender import encode_report
+
+    with pytest.raises(ValueError) as error:  # noqa: PT011 (the whole message is compared)
+        encode_report({"id": "x"}, "yaml")  # type: ignore[arg-type]
+    assert str(error.value) == (
+        "unknown encoding 'yaml'; use one of compact, pretty, ascii, reordered"
+    )
