@@ -96,11 +96,7 @@ def test_processed_once_fails_a_receiver_that_processes_each_delivery() -> None:
 
 
 def test_a_probe_that_cannot_tell_skips_the_check_saying_so() -> None:
-    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        return _answer(start_response, "204 No Content")
-
-    report = check_receiver(app, timeout=2.0, probe=lambda r: None,
+    report = check_receiver(_accepts_anything, timeout=2.0, probe=lambda r: None,
                             only=["processes-redelivery-once"])
     result = report["processes-redelivery-once"]
     assert result.status is Status.SKIP
@@ -108,9 +104,18 @@ def test_a_probe_that_cannot_tell_skips_the_check_saying_so() -> None:
     assert report.passed
 
 
-def _accepts_anything(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    return _answer(start_response, "204 No Content")
+def _always(status: str, *, delay: float = 0.0) -> Any:
+    """A receiver answering every request with ``status`` after ``delay`` seconds."""
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        time.sleep(delay)
+        return _answer(start_response, status)
+
+    return app
+
+
+_accepts_anything = _always("204 No Content")
 
 
 _REFUSE = "401 or 403 (the Authorization value is not the configured one)"
@@ -157,10 +162,7 @@ def test_several_bad_answers_are_counted_once_in_the_reason() -> None:
 
 
 def test_a_crash_is_called_a_crash() -> None:
-    def crashes(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        return _answer(start_response, "500 Internal Server Error")
-
+    crashes = _always("500 Internal Server Error")
     report = check_receiver(crashes, timeout=2.0, only=["rejects-empty-body"])
     result = report["rejects-empty-body"]
     assert result.status is Status.FAIL
@@ -171,11 +173,7 @@ def test_a_crash_is_called_a_crash() -> None:
 
 
 def test_a_slow_receiver_is_told_how_slow_against_half_the_timeout() -> None:
-    def slow(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        time.sleep(0.6)
-        return _answer(start_response, "204 No Content")
-
+    slow = _always("204 No Content", delay=0.6)
     report = check_receiver(slow, timeout=1.0, only=["answers-well-within-timeout"])
     result = report["answers-well-within-timeout"]
     assert result.status is Status.WARN
