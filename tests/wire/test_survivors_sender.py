@@ -8,6 +8,7 @@ names are resolved through a stand-in for ``socket.getaddrinfo`` that maps a mad
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import struct
@@ -789,3 +790,87 @@ def test_an_unknown_encoding_names_the_ones_there_are() -> None:
     assert str(error.value) == (
         "unknown encoding 'yaml'; use one of compact, pretty, ascii, reordered"
     )
+
+
+# -- sending: slowly, to a receiver that stops reading, to an address that cannot be used --
+
+
+def test_an_ip_address_that_cannot_be_used_says_why_not_none() -> None:
+    delivery = FakeSender("http://[fe80::1%25nonexistent0]:8080/", timeout=1).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason.startswith("cannot resolve 'fe80::1%25nonexistent0': ")
+    assert "None" not in delivery.reason
+
+
+def test_a_refused_connection_has_no_status_text_or_headers() -> None:
+    delivery = FakeSender(f"http://127.0.0.1:{_free_port()}/", timeout=1).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert (delivery.status_code, delivery.status_text, delivery.response_headers) == (
+        None, "", {})
+    assert delivery.body_excerpt == b""
+
+
+def _digest_answer() -> Answer:
+    import hashlib
+
+    def digest(conn: socket.socket) -> None:
+        received = _read_request(conn).partition(b"\r\n\r\n")[2]
+        answer = hashlib.sha256(received).hexdigest().encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n" + answer)
+
+    return digest
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_slowly_sent_body_arrives_whole_and_in_order(size: int) -> None:
+    import hashlib
+
+    body = b'{"id": "slow", "note": "' + bytes(range(65, 91)) + b'"}'
+    with listening(_digest_answer()) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=5).deliver(
+            body=body, send_rate=(size, 0.0)
+        )
+    assert delivery.acknowledged, delivery
+    assert delivery.body_excerpt.decode() == hashlib.sha256(body).hexdigest()
+
+
+def test_a_slow_send_cut_by_the_deadline_counts_the_bytes_it_sent() -> None:
+    with listening(_reply(b"HTTP/1.1 204 No Content\r\n\r\n")) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).deliver(
+            body=b"x" * 100, send_rate=(10, 0.1)
+        )
+    assert delivery.outcome is Outcome.TIMED_OUT
+    sent = re.search(r"\((\d+) of 100 body bytes sent\)$", delivery.reason)
+    assert sent is not None, delivery.reason
+    assert delivery.reason.startswith("the deadline passed while the body was still being sent")
+    assert int(sent[1]) >= 20 and int(sent[1]) % 10 == 0
+
+
+def test_a_receiver_that_stops_reading_a_slow_send_times_it_out_in_the_send() -> None:
+    def never_reads(conn: socket.socket) -> None:
+        conn.recv(1024)  # the start of the head, then nothing more
+        time.sleep(2)
+
+    with listening(never_reads) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).deliver(
+            body=b"x" * (16 * 1024 * 1024), send_rate=(256 * 1024, 0.001)
+        )
+    assert delivery.outcome is Outcome.TIMED_OUT, delivery
+    assert delivery.reason.startswith(
+        f"the receiver did not take the whole request within {TIMEOUT:g} s ("
+    ), delivery.reason
+
+
+def test_a_receiver_closing_mid_request_without_answering_is_told_so() -> None:
+    def closes_early(conn: socket.socket) -> None:
+        conn.recv(1024)  # the start of the head; then close with unread data: a reset
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    with listening(closes_early) as server:
+        delivery = FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver(
+            body=b"x" * (8 * 1024 * 1024)
+        )
+    assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
+    assert delivery.reason.startswith(
+        "the receiver closed the connection while the request was being sent ("
+    ), delivery.reason
