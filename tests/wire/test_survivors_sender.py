@@ -874,3 +874,98 @@ def test_a_receiver_closing_mid_request_without_answering_is_told_so() -> None:
     assert delivery.reason.startswith(
         "the receiver closed the connection while the request was being sent ("
     ), delivery.reason
+
+
+# -- what deliver() refuses, and how it says so ------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["compact", "pretty", "ascii", "reordered"])
+@pytest.mark.parametrize("number", [float("nan"), float("inf")])
+def test_nan_and_infinity_are_refused_in_every_encoding(encoding: Any, number: float) -> None:
+    from jobhook_testkit.sender import encode_report
+
+    with pytest.raises(ValueError, match=r"^the report cannot be encoded as JSON: ") as error:
+        encode_report({"id": "x", "total_operations": number}, encoding)
+    assert str(error.value).endswith(" (to send such bytes on purpose, use body=)")
+
+
+def test_a_lone_surrogate_is_refused_with_a_note_on_what_to_do() -> None:
+    from jobhook_testkit.sender import encode_report
+
+    with pytest.raises(UnicodeEncodeError) as error:
+        encode_report({"id": "\ud800"})
+    assert error.value.__notes__ == [
+        "the report holds text UTF-8 cannot carry (a lone surrogate); "
+        "encoding='ascii' sends it as a \\u escape"
+    ]
+    assert encode_report({"id": "\ud800"}, "ascii") == b'{"id":"\\ud800"}'
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        pytest.param({"report": {"id": "x"}, "body": b"{}"}, ValueError,
+                     "give a report or a body, not both", id="report-and-body"),
+        pytest.param({"body": b"{}", "encoding": "pretty"}, ValueError,
+                     "encoding applies to a report; a body is sent as given", id="body-encoding"),
+        pytest.param({"report": [1, 2]}, TypeError,
+                     "report must be a mapping (a JSON object), got list; use body= to send "
+                     "anything else", id="report-not-mapping"),
+        pytest.param({"hang_up_after": 1, "send_rate": (1, 0.0)}, ValueError,
+                     "choose one sender fault: hang_up_after or send_rate", id="two-faults"),
+        pytest.param({"hang_up_after": -1}, ValueError,
+                     "hang_up_after must be a whole number >= 0, got -1", id="hang-up-negative"),
+        pytest.param({"send_rate": (0, 0.0)}, ValueError,
+                     "send_rate must be (bytes >= 1, seconds >= 0), got (0, 0.0)", id="rate-0"),
+        pytest.param({"send_rate": (1, -1)}, ValueError,
+                     "send_rate must be (bytes >= 1, seconds >= 0), got (1, -1)",
+                     id="rate-negative-pause"),
+        pytest.param({"send_rate": (1, float("inf"))}, ValueError,
+                     "send_rate must be (bytes >= 1, seconds >= 0), got (1, inf)",
+                     id="rate-endless-pause"),
+        pytest.param({"headers": {"X-Name": "caf\u20ac"}}, ValueError,
+                     "the value of header 'X-Name' has characters HTTP headers cannot carry "
+                     "(only Latin-1 is allowed)", id="header-not-latin1"),
+        pytest.param({"headers": {1: "x"}}, TypeError, "a header name must be a str, got int",
+                     id="header-name-not-str"),
+        pytest.param({"headers": {1: None}}, TypeError, "a header name must be a str, got int",
+                     id="header-name-not-str-removed"),
+    ],
+)
+def test_deliver_refuses_what_it_cannot_send_saying_why(
+    call: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    sender = FakeSender(_accept, timeout=1)
+    with pytest.raises(error) as raised:
+        sender.deliver(**call)
+    assert str(raised.value) == message
+
+
+def test_by_default_a_post_with_the_sender_timeout_is_recorded() -> None:
+    delivery = FakeSender(_accept, path="/hooks", timeout=1.5).deliver()
+    assert delivery.request.method == "POST"
+    assert delivery.timeout == 1.5
+
+
+def test_a_host_header_given_replaces_the_one_from_the_url() -> None:
+    seen: list[bytes] = []
+
+    def capture(conn: socket.socket) -> None:
+        seen.append(_read_request(conn))
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with listening(capture) as server:
+        FakeSender(f"http://127.0.0.1:{server.port}/", timeout=2).deliver(
+            headers={"host": "receiver.example"}
+        )
+    head = seen[0].partition(b"\r\n\r\n")[0].lower()
+    assert [line for line in head.split(b"\r\n") if line.startswith(b"host:")] == [
+        b"host: receiver.example"
+    ]
+    assert seen[0].startswith(b"POST / HTTP/1.1\r\n")
+
+
+def test_a_sender_refuses_a_header_name_that_is_not_text() -> None:
+    with pytest.raises(TypeError) as raised:
+        FakeSender(_accept, headers={b"X-Name": "x"})  # type: ignore[dict-item]
+    assert str(raised.value) == "a header name must be a str, got bytes"
