@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         "--score-only", action="store_true",
         help="run nothing: recount the last results (after editing the equivalents)",
     )
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the table for README's Developing"
+    )
     parser.add_argument("--no-nice", action="store_true", help="keep the normal CPU priority")
     options = parser.parse_args(args)
     modules: list[str] = []
@@ -289,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['unchecked']:>9}  "
             f"{len(row['survivors'])} {where}"
         )
+    if options.markdown:
+        print()
+        print("| module | killed / mutants | score | equivalent | not yet checked |")
+        print("|---|---:|---:|---:|---:|")
+        for row in rows:
+            percent = "-" if row["percent"] is None else f"{row['percent']:.1f}%"
+            print(f"| `{row['module']}.py` | {row['killed']} / {row['total']} | {percent} | "
+                  f"{row['equivalent']} | {row['unchecked']} |")
     # The latest figures of every module measured so far, for README's Developing section.
     latest = SCRATCH / "scores.json"
     known = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
