@@ -5,6 +5,7 @@ repeated two objects deep."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -222,3 +223,55 @@ def test_a_delivery_that_cannot_be_recorded_is_answered_503_saying_why(tmp_path:
     assert refusal.kind == "unrecorded"
     assert refusal.reason.startswith("could not record the delivery: ")
     assert response.get_json() == {"error": refusal.reason}
+
+
+def test_a_recorded_delivery_carries_its_path_query_and_time() -> None:
+    receiver = RecordingReceiver()
+    before = time.time()
+    Client(receiver).post("/caf\u00e9/in?source=eu&n=1", data=json.dumps(_report()))
+    (delivery,) = receiver.deliveries
+    assert delivery.path == "/caf\u00e9/in?source=eu&n=1"
+    assert delivery.method == "POST" and delivery.status == 204
+    assert before - 1 <= delivery.received_at.timestamp() <= time.time() + 1
+    record = delivery.as_record()
+    assert record["path"] == "/caf\u00e9/in?source=eu&n=1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", record["received_at"])
+    assert "raw" not in record
+
+
+def test_a_malformed_delivery_is_recorded_with_its_raw_text() -> None:
+    receiver = RecordingReceiver()
+    Client(receiver).post("/", data=b'{"id": "cut')
+    (delivery,) = receiver.deliveries
+    record = delivery.as_record()
+    assert record["report"] is None
+    assert record["raw"] == '{"id": "cut'
+    assert record["violations"][0]["severity"] == "error"
+    assert delivery.malformed and not delivery.valid
+    assert delivery.unknown_fields == []
+
+
+def test_only_answers_with_a_body_say_it_is_json() -> None:
+    receiver = RecordingReceiver()
+    no_content = _post(Client(receiver), json.dumps(_report()))
+    assert no_content.status_code == 204
+    assert "Content-Type" not in no_content.headers
+    assert no_content.headers["Content-Length"] == "0"
+    receiver.respond_with(status=202)
+    accepted = _post(Client(receiver), json.dumps(_report()))
+    assert accepted.headers["Content-Type"] == "application/json"
+    assert accepted.status == "202 Accepted"
+
+
+def test_a_live_recorder_forwards_scripting_and_clearing_to_its_receiver() -> None:
+    with serve_recorder(auth="Bearer s3cret") as recorder:
+        sender = FakeSender(recorder.url + "/hooks", auth="Bearer s3cret", timeout=5)
+        recorder.respond_with(status=503)
+        assert sender.deliver().status_code == 503
+        FakeSender(recorder.url + "/hooks", timeout=5).deliver()
+        assert recorder.refused == 1 and len(recorder.refusals) == 1
+        assert len(recorder.deliveries) == 1
+        recorder.clear()
+        assert (recorder.refused, recorder.refusals, recorder.deliveries) == (0, (), ())
+        assert sender.deliver().status_code == 204
+    assert recorder.url.startswith("http://127.0.0.1:")
