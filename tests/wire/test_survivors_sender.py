@@ -268,6 +268,8 @@ def test_a_chunked_answer_is_read_whole_with_extensions_and_trailers() -> None:
     [
         pytest.param(b"zz\r\nabc\r\n0\r\n\r\n", "chunk size b'zz'", id="size-not-hex"),
         pytest.param(b"-3\r\nabc\r\n0\r\n\r\n", "chunk size b'-3'", id="negative-size"),
+        pytest.param(b"-" + b"1" * 60 + b"\r\n", "chunk size b'-" + "1" * 39 + "'",
+                     id="long-negative-size"),
         pytest.param(b"3\r\nabcX\r\n0\r\n\r\n", "no line break after a chunk", id="overlong"),
         pytest.param(b"1" * (9 * 1024), "a chunk-size line longer than 8 KiB",
                      id="endless-size-line"),
@@ -661,6 +663,7 @@ def test_a_connection_never_accepted_times_out_as_no_connection() -> None:
                 sock.close()
     assert delivery.outcome is Outcome.TIMED_OUT, delivery
     assert delivery.reason == f"no connection within {TIMEOUT:g} s"
+    assert delivery.elapsed < TIMEOUT + MARGIN  # connect() itself would wait for minutes
 
 
 def test_an_interim_answer_then_a_stalled_head_is_told_as_interim_only() -> None:
@@ -969,3 +972,43 @@ def test_a_sender_refuses_a_header_name_that_is_not_text() -> None:
     with pytest.raises(TypeError) as raised:
         FakeSender(_accept, headers={b"X-Name": "x"})  # type: ignore[dict-item]
     assert str(raised.value) == "a header name must be a str, got bytes"
+
+
+def test_a_certificate_that_does_not_verify_says_why(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    with listening(OK, tls=context) as server:
+        delivery = FakeSender(
+            f"https://127.0.0.1:{server.port}/", timeout=2, verify=str(other)
+        ).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    assert delivery.reason == (
+        "TLS certificate verification failed: unable to get local issuer certificate"
+    )
+
+
+def test_tls_garbage_after_the_handshake_names_the_phase_it_broke_in(tmp_path: Path) -> None:
+    import os
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    def garbles(conn: socket.socket) -> None:
+        _read_request(conn)  # over TLS; then plain bytes where a TLS record should be
+        with socket.socket(fileno=os.dup(conn.fileno())) as raw:
+            raw.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
+
+    with listening(garbles, tls=context) as server:
+        delivery = FakeSender(
+            f"https://127.0.0.1:{server.port}/", timeout=2, verify=str(ca_file)
+        ).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED, delivery
+    assert delivery.reason.startswith("TLS failed during status: "), delivery.reason
+    assert "None" not in delivery.reason
+    assert "try http://" not in delivery.reason  # the hint is for the handshake only
