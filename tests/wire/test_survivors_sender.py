@@ -1012,3 +1012,95 @@ def test_tls_garbage_after_the_handshake_names_the_phase_it_broke_in(tmp_path: P
     assert delivery.reason.startswith("TLS failed during status: "), delivery.reason
     assert "None" not in delivery.reason
     assert "try http://" not in delivery.reason  # the hint is for the handshake only
+
+
+# -- the request head, byte for byte ------------------------------------------------------
+
+
+def _captured_head(**deliver: Any) -> list[bytes]:
+    seen: list[bytes] = []
+
+    def capture(conn: socket.socket) -> None:
+        seen.append(_read_request(conn))
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with listening(capture) as server:
+        sender = FakeSender(f"http://127.0.0.1:{server.port}/hooks", auth="Bearer s3cret")
+        sender.deliver(body=b'{"id":"x"}', **deliver)
+        port = server.port
+    return [f"127.0.0.1:{port}".encode(), *seen[0].partition(b"\r\n\r\n")[0].split(b"\r\n")]
+
+
+def test_the_request_head_is_what_the_platform_sends() -> None:
+    from jobhook_testkit.sender import USER_AGENT
+
+    host, *head = _captured_head()
+    assert head == [
+        b"POST /hooks HTTP/1.1",
+        b"Host: " + host,
+        b"User-Agent: " + USER_AGENT.encode(),
+        b"Content-Type: application/json",
+        b"Content-Length: 10",
+        b"Connection: close",
+        b"Authorization: Bearer s3cret",
+    ]
+
+
+def test_headers_given_replace_the_defaults_whatever_their_case() -> None:
+    overrides = {"content-type": "text/plain", "CONNECTION": "keep-alive",
+                 "authorization": "Basic eDp5", "user-agent": "probe", "content-length": "10"}
+    host, *head = _captured_head(headers=overrides)
+    assert head == [  # one of each, in the order given
+        b"POST /hooks HTTP/1.1",
+        b"Host: " + host,
+        b"content-type: text/plain",
+        b"CONNECTION: keep-alive",
+        b"authorization: Basic eDp5",
+        b"user-agent: probe",
+        b"content-length: 10",
+    ]
+
+
+def test_an_authorization_with_a_line_break_is_refused_naming_the_header() -> None:
+    sender = FakeSender(_accept, timeout=1)
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 (the whole message is compared)
+        sender.deliver(auth="Bearer a\r\nX-Injected: 1")
+    assert str(raised.value) == "the value of header 'Authorization' contains a line break or NUL"
+
+
+def test_an_in_process_app_is_called_as_localhost() -> None:
+    seen: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ.get("HTTP_HOST", ""))
+        return _accept(environ, start_response)
+
+    FakeSender(app, path="/hooks", timeout=1).deliver()
+    assert seen == ["localhost"]
+
+
+def test_sender_defaults_and_limits() -> None:
+    from jobhook_testkit.sender import MAX_TIMEOUT
+
+    assert FakeSender("http://127.0.0.1:9/").timeout == 5.0
+    assert FakeSender("http://127.0.0.1:9/", timeout=MAX_TIMEOUT).timeout == MAX_TIMEOUT
+    with pytest.raises(ValueError, match=r"^timeout must be at most 604800 seconds \(a week\)"):
+        FakeSender("http://127.0.0.1:9/", timeout=MAX_TIMEOUT + 1)
+    with pytest.raises(TypeError) as raised:
+        FakeSender(42)  # type: ignore[arg-type]
+    assert str(raised.value) == "target must be an http(s) URL or a WSGI application, got int"
+
+
+def test_a_sender_factory_summary_shows_three_by_default_and_one_when_asked() -> None:
+    from jobhook_testkit.sender import SenderFactory
+
+    factory = SenderFactory(timeout=2)
+    sender = factory(_accept, path="/hooks")
+    deliveries = [sender.deliver() for _ in range(4)]
+    assert factory.summary() == (
+        "4 deliveries in this test, the last 3, oldest first:\n\n"
+        + "\n\n".join(str(d) for d in deliveries[1:])
+    )
+    assert factory.summary(1) == (
+        "4 deliveries in this test, the last 1, oldest first:\n\n" + str(deliveries[-1])
+    )
