@@ -275,3 +275,38 @@ def test_a_live_recorder_forwards_scripting_and_clearing_to_its_receiver() -> No
         assert (recorder.refused, recorder.refusals, recorder.deliveries) == (0, (), ())
         assert sender.deliver().status_code == 204
     assert recorder.url.startswith("http://127.0.0.1:")
+
+
+def test_wait_for_one_is_the_default() -> None:
+    with serve_recorder() as recorder:
+        FakeSender(recorder.url + "/hooks", timeout=5).deliver(_report(id="only"))
+        started = time.monotonic()
+        (delivery,) = recorder.wait_for()
+        assert time.monotonic() - started < 1
+        assert recorder.receiver.wait_for() == (delivery,)
+
+
+def test_clear_answers_at_once_again() -> None:
+    receiver = RecordingReceiver(delay=2.0, status=500)
+    receiver.clear()
+    started = time.monotonic()
+    assert _post(Client(receiver), json.dumps(_report())).status_code == 204
+    assert time.monotonic() - started < 0.5
+
+
+def test_recording_times_are_written_in_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from jobhook_testkit.recorder import RecordedDelivery
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        moment = datetime(2026, 11, 29, 21, 0, 1, 123456, tzinfo=timezone(timedelta(hours=9)))
+        delivery = RecordedDelivery("/", {}, b"{}", {}, (), moment, 204)
+        assert delivery.as_record()["received_at"] == "2026-11-29T12:00:01.123456Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
