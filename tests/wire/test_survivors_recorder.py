@@ -310,3 +310,130 @@ def test_recording_times_are_written_in_utc_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# -- what a recorded violation says, and where the request came from ---------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"", "empty body (expected a JSON object)", id="empty"),
+        pytest.param(b"\xff", "body is not UTF-8 text", id="not-utf8"),
+        pytest.param(b"{", "malformed JSON at line 1, column 2: Expecting property name "
+                     "enclosed in double quotes", id="malformed"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "body is JSON nested too deeply to parse",
+                     id="too-deep"),
+    ],
+)
+def test_a_body_that_is_not_json_is_one_violation_of_the_whole_body(
+    body: bytes, message: str
+) -> None:
+    receiver = RecordingReceiver()
+    Client(receiver).post("/", data=body)
+    (delivery,) = receiver.deliveries
+    (violation,) = delivery.violations
+    assert (violation.pointer, violation.message, violation.keyword) == ("", message, "json")
+    assert delivery.as_record()["violations"] == [
+        {"pointer": "", "message": message, "severity": "error"}
+    ]
+
+
+def test_json_that_is_not_an_object_is_recorded_with_what_it_is() -> None:
+    receiver = RecordingReceiver()
+    Client(receiver).post("/", data=b"[1, 2]")
+    (delivery,) = receiver.deliveries
+    assert delivery.report is None
+    assert [str(v) for v in delivery.violations] == [
+        "(root): expected a JSON object (a job report), got array"
+    ]
+
+
+def test_a_repeated_key_is_a_duplicate_key_violation() -> None:
+    receiver = RecordingReceiver()
+    _post(Client(receiver), json.dumps(_report())[:-1] + ', "id": "again"}')
+    (delivery,) = receiver.deliveries
+    assert [(v.pointer, v.keyword) for v in delivery.errors] == [("/id", "duplicate-key")]
+
+
+def test_the_recorded_path_includes_where_the_app_is_mounted() -> None:
+    from werkzeug.test import EnvironBuilder
+
+    receiver = RecordingReceiver()
+    environ = EnvironBuilder(
+        path="/hooks", base_url="http://localhost/mount", method="POST",
+        data=json.dumps(_report()), query_string="a=1",
+    ).get_environ()
+    receiver(environ, lambda status, headers, exc_info=None: None)
+    assert receiver.deliveries[0].path == "/mount/hooks?a=1"
+
+
+def test_a_bare_wsgi_environ_is_recorded_at_the_root() -> None:
+    import io
+
+    receiver = RecordingReceiver()
+    body = json.dumps(_report()).encode()
+    statuses: list[str] = []
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(body)),
+               "wsgi.input": io.BytesIO(body)}  # no SCRIPT_NAME, PATH_INFO, QUERY_STRING
+    receiver(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["204 No Content"]
+    assert receiver.deliveries[0].path == "/"
+    no_method: list[str] = []
+    receiver({"wsgi.input": io.BytesIO(b"")}, lambda s, h, e=None: no_method.append(s))
+    assert no_method == ["405 Method Not Allowed"]
+    assert receiver.refusals[0].method == "GET"
+
+
+def test_a_path_that_is_not_utf8_is_recorded_with_replacement_characters() -> None:
+    receiver = RecordingReceiver()
+    Client(receiver).post("/caf%FF", data=json.dumps(_report()))
+    assert receiver.deliveries[0].path == "/caf\ufffd"
+
+
+def test_answers_name_their_headers_and_reason_phrase_as_http_does() -> None:
+    from werkzeug.test import EnvironBuilder
+
+    answers: list[tuple[str, list[str]]] = []
+    for status in (299, 404):  # one Werkzeug has no phrase for, one it has
+        receiver = RecordingReceiver(status=status)
+        environ = EnvironBuilder(method="POST", data=json.dumps(_report())).get_environ()
+        receiver(environ, lambda line, headers, exc_info=None: answers.append(
+            (line, [name for name, _ in headers])))
+    assert answers == [
+        ("299 ", ["Content-Length", "Content-Type"]),
+        ("404 Not Found", ["Content-Length", "Content-Type"]),
+    ]
+
+
+def test_a_refusal_keeps_when_it_arrived() -> None:
+    receiver = RecordingReceiver()
+    before = time.time()
+    Client(receiver).get("/")
+    (refusal,) = receiver.refusals
+    assert before - 1 <= refusal.received_at.timestamp() <= time.time() + 1
+
+
+@pytest.mark.parametrize("secret", ["abcd", "Bearer s3cret"])
+def test_an_echoed_credential_of_four_characters_or_more_is_scrubbed(secret: str) -> None:
+    receiver = RecordingReceiver(auth=secret)
+    _post(Client(receiver), json.dumps(_report()), Authorization=secret, **{"X-Echo": secret})
+    (delivery,) = receiver.deliveries
+    assert secret not in delivery.headers["X-Echo"]
+
+
+def test_bodies_of_many_reads_are_joined_whole_and_counted_against_the_limit() -> None:
+    body = json.dumps(_report(note="x" * 200_000)).encode()  # several 64 KiB reads
+    receiver = RecordingReceiver(max_body=len(body))
+    assert Client(receiver).post("/", data=body).status_code == 204
+    assert receiver.deliveries[0].body == body
+    smaller = RecordingReceiver(max_body=len(body) - 1)
+    assert Client(smaller).post("/", data=body).status_code == 413
+
+
+def test_the_configured_credential_is_scrubbed_even_from_a_request_without_it() -> None:
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    client = Client(receiver)
+    _post(client, json.dumps(_report()), **{"X-Echo": "Bearer s3cret"})  # refused: no auth
+    (refusal,) = receiver.refusals
+    assert "s3cret" not in refusal.headers["X-Echo"]
