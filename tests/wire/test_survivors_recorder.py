@@ -95,6 +95,8 @@ def test_max_body_is_the_largest_body_accepted() -> None:
         ("Basic am9iaG9vazpzM2NyZXQ=", 'Basic realm="jobhook"'),
         ("Bearer s3cret", 'Bearer realm="jobhook"'),
         ("s3cret-without-a-scheme", 'Bearer realm="jobhook"'),
+        ("Digest username=x, realm=y", 'Digest realm="jobhook"'),
+        ("Token-1 abc", 'Bearer realm="jobhook"'),  # not a scheme: letters only
     ],
 )
 def test_the_401_challenge_names_the_configured_scheme(auth: str, challenge: str) -> None:
@@ -437,3 +439,20 @@ def test_the_configured_credential_is_scrubbed_even_from_a_request_without_it() 
     _post(client, json.dumps(_report()), **{"X-Echo": "Bearer s3cret"})  # refused: no auth
     (refusal,) = receiver.refusals
     assert "s3cret" not in refusal.headers["X-Echo"]
+
+
+def test_counts_add_up_over_several_deliveries_and_malformed_ones_are_recorded_as_400() -> None:
+    receiver = RecordingReceiver()
+    client = Client(receiver)
+    for _ in range(2):
+        _post(client, json.dumps(_report()))
+        _post(client, json.dumps(_report(total_failed=-1)))
+        client.post("/", data=b"{")
+    assert receiver.counts == {"recorded": 6, "valid": 2, "invalid": 2, "malformed": 2}
+    assert [d.status for d in receiver.deliveries] == [204, 204, 400] * 2
+
+
+def test_a_one_byte_limit_is_a_limit() -> None:
+    receiver = RecordingReceiver(max_body=1)
+    assert receiver.max_body == 1
+    assert Client(receiver).post("/", data=b"{}").status_code == 413
