@@ -20,8 +20,10 @@ def _seconds(report: dict[str, Any]) -> float:
     return (end - start).total_seconds()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def many() -> list[dict[str, Any]]:
+    # Built per test, not once per module: mutation testing runs only the tests that call
+    # the code it changed, and a shared fixture would call it in the first test only.
     return JobReportFactory(seed=2026).build_batch(4000)
 
 
@@ -219,3 +221,53 @@ def test_times_come_in_three_precisions_at_both_ends(many: list[dict[str, Any]])
 
 def test_some_jobs_take_between_one_and_two_seconds(many: list[dict[str, Any]]) -> None:
     assert any(1 <= _seconds(r) < 2 for r in many)
+
+
+def test_a_whole_second_is_written_without_a_fraction(many: list[dict[str, Any]]) -> None:
+    stamps = [r[field] for r in many for field in ("created_at", "updated_at")]
+    assert not [s for s in stamps if s.endswith((".000Z", ".000000Z"))]
+
+
+_LAST = "9999-12-31T23:59:59"
+
+
+@pytest.mark.parametrize(
+    ("created", "allowed"),
+    [
+        (f"{_LAST}Z", {f"{_LAST}Z", f"{_LAST}.999Z", f"{_LAST}.999999Z"}),
+        (f"{_LAST}.999Z", {f"{_LAST}.999Z", f"{_LAST}.999999Z"}),
+        (f"{_LAST}.999999Z", {f"{_LAST}.999999Z"}),
+    ],
+)
+def test_a_job_created_at_the_last_instant_ends_then_never_before_it(
+    created: str, allowed: set[str]
+) -> None:
+    # No later instant exists: the end is the start, written in a precision that keeps it
+    # there (a coarser one would put the end before the start).
+    ends = {JobReportFactory(seed=seed).build(created_at=created)["updated_at"]
+            for seed in range(80)}
+    assert ends <= allowed, ends
+
+
+def test_a_time_without_a_zone_is_taken_as_utc() -> None:
+    report = JobReportFactory(seed=3).build(created_at="2030-01-02T03:04:05")
+    assert report["created_at"] == "2030-01-02T03:04:05"
+    assert report["updated_at"].startswith("2030-01-02T")
+    assert report["updated_at"].endswith("Z")
+
+
+def test_a_fixed_count_of_operations_keeps_the_status_shape_of_failures() -> None:
+    failures = [JobReportFactory(seed=n).build(status="FAILURE", total_operations=100)
+                for n in range(60)]
+    assert any(r["total_failed"] == 100 for r in failures)
+    assert all(r["total_failed"] >= 1 for r in failures)
+    successes = [JobReportFactory(seed=n).build(status="SUCCESS", total_operations=1000)
+                 for n in range(60)]
+    assert all(r["total_failed"] <= 50 for r in successes)
+    assert sum(r["total_failed"] == 0 for r in successes) > 20
+
+
+@pytest.mark.parametrize(("succeeded", "failed"), [(10, 0), (0, 10), (4, 6)])
+def test_operations_and_succeeded_fix_the_failed_count(succeeded: int, failed: int) -> None:
+    report = JobReportFactory(seed=1).build(total_operations=10, total_succeeded=succeeded)
+    assert (report["total_succeeded"], report["total_failed"]) == (succeeded, failed)
