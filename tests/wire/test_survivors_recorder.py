@@ -388,9 +388,53 @@ def test_a_bare_wsgi_environ_is_recorded_at_the_root() -> None:
 
 
 def test_a_path_that_is_not_utf8_is_recorded_with_replacement_characters() -> None:
+    from werkzeug.test import EnvironBuilder
+
     receiver = RecordingReceiver()
-    Client(receiver).post("/caf%FF", data=json.dumps(_report()))
+    environ = EnvironBuilder(method="POST", data=json.dumps(_report())).get_environ()
+    environ["PATH_INFO"] = "/caf\xff"  # the raw byte 0xFF, as a server passes it on (PEP 3333)
+    receiver(environ, lambda status, headers, exc_info=None: None)
     assert receiver.deliveries[0].path == "/caf\ufffd"
+
+
+def test_refusals_name_their_headers_as_http_does() -> None:
+    from werkzeug.test import EnvironBuilder
+
+    seen: list[list[str]] = []
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    for method in ("GET", "POST"):
+        environ = EnvironBuilder(method=method, data=b"{}").get_environ()
+        receiver(environ, lambda line, headers, exc_info=None: seen.append(
+            [name for name, _ in headers]))
+    assert seen == [
+        ["Content-Length", "Allow", "Content-Type"],
+        ["Content-Length", "WWW-Authenticate", "Content-Type"],
+    ]
+
+
+def test_a_streamed_body_is_counted_across_reads_against_the_limit() -> None:
+    from werkzeug.test import EnvironBuilder
+
+    receiver = RecordingReceiver(max_body=100_000)
+    environ = EnvironBuilder(method="POST", data=b"x" * 200_000).get_environ()
+    del environ["CONTENT_LENGTH"]  # as with Transfer-Encoding: chunked: no size up front
+    environ["wsgi.input_terminated"] = True
+    statuses: list[str] = []
+    receiver(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["413 Request Entity Too Large"]
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent"), [("abc", "Bearer s3cret-long"), ("Bearer s3cret-long", "abc")]
+)
+def test_a_short_credential_does_not_stop_the_long_one_being_scrubbed(
+    configured: str, sent: str
+) -> None:
+    receiver = RecordingReceiver(auth=configured)
+    _post(Client(receiver), json.dumps(_report()), Authorization=sent,
+          **{"X-Echo": "Bearer s3cret-long"})
+    (refusal,) = receiver.refusals
+    assert "s3cret-long" not in refusal.headers["X-Echo"]
 
 
 def test_answers_name_their_headers_and_reason_phrase_as_http_does() -> None:
