@@ -63,3 +63,13 @@ def test_counts_that_do_not_add_up_are_a_warning_with_the_numbers() -> None:
         "/total_operations: warning: total_succeeded (3) + total_failed (4) != "
         "total_operations (10)"
     ]
+
+
+def test_an_end_before_the_start_is_told_even_when_another_field_is_broken() -> None:
+    report = _report(total_failed=-1, created_at="2030-01-01T00:00:05Z",
+                     updated_at="2030-01-01T00:00:04Z")
+    assert [str(v) for v in validate(report)] == [
+        "/total_failed: -1 is less than the minimum of 0",
+        "/updated_at: warning: updated_at (2030-01-01T00:00:04Z) is before created_at "
+        "(2030-01-01T00:00:05Z)",
+    ]
