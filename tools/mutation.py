@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         if not options.score_only:
             code = run_module(module, config, workers=options.workers, resume=options.resume)
         result = score(SCRATCH / module, module, config)
-        _write_survivors(SCRATCH / module, result)
+        if (SCRATCH / module).is_dir():  # (never run: nothing to show)
+            _write_survivors(SCRATCH / module, result)
         rows.append(result)
         if code:
             print(f"{module}: mutmut exited with {code}", file=sys.stderr)
