@@ -176,10 +176,10 @@ def _merge(headers: dict[str, tuple[str, str]], extra: Mapping[str, str | None])
     """Merge ``extra`` into ``headers`` (lower-cased name -> (name, value)); None removes."""
     __tracebackhide__ = True  # holds header values, credentials among them
     for name, value in extra.items():
+        _check_header(name, "" if value is None else value)  # before name.lower(): a str?
         key = name.lower()
         headers.pop(key, None)  # re-inserted last: the order follows the latest setting
         if value is not None:
-            _check_header(name, value)
             headers[key] = (name, value)
 
 
