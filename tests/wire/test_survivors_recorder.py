@@ -447,7 +447,7 @@ def test_answers_name_their_headers_and_reason_phrase_as_http_does() -> None:
         receiver(environ, lambda line, headers, exc_info=None: answers.append(
             (line, [name for name, _ in headers])))
     assert answers == [
-        ("299 ", ["Content-Length", "Content-Type"]),
+        ("299 Unknown", ["Content-Length", "Content-Type"]),
         ("404 Not Found", ["Content-Length", "Content-Type"]),
     ]
 
@@ -460,12 +460,19 @@ def test_a_refusal_keeps_when_it_arrived() -> None:
     assert before - 1 <= refusal.received_at.timestamp() <= time.time() + 1
 
 
-@pytest.mark.parametrize("secret", ["abcd", "Bearer s3cret"])
-def test_an_echoed_credential_of_four_characters_or_more_is_scrubbed(secret: str) -> None:
+@pytest.mark.parametrize("secret", ["abcdefgh", "Bearer s3cret"])
+def test_an_echoed_credential_of_eight_characters_or_more_is_scrubbed(secret: str) -> None:
     receiver = RecordingReceiver(auth=secret)
     _post(Client(receiver), json.dumps(_report()), Authorization=secret, **{"X-Echo": secret})
     (delivery,) = receiver.deliveries
     assert secret not in delivery.headers["X-Echo"]
+
+
+def test_an_echo_too_short_to_be_a_secret_is_left_as_it_was() -> None:
+    receiver = RecordingReceiver(auth="abcd")  # "abcd" in ordinary text is not redacted
+    _post(Client(receiver), json.dumps(_report()), Authorization="abcd", **{"X-Echo": "abcd"})
+    (delivery,) = receiver.deliveries
+    assert delivery.headers["X-Echo"] == "abcd"
 
 
 def test_bodies_of_many_reads_are_joined_whole_and_counted_against_the_limit() -> None:
