@@ -179,4 +179,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         out.write(text)
         out.flush()
+    hint = _refused_hint(report, args)
+    if hint:
+        print(f"jobhook check: {hint}", file=sys.stderr)
     return report.exit_code
+
+
+def _refused_hint(report: Any, args: argparse.Namespace) -> str | None:
+    """One line for the commonest cause of a run where everything fails: the receiver
+    refused the run's first ordinary report (a wrong or missing --auth or --header)."""
+    first = report.first_delivery
+    status = getattr(first, "status_code", None)
+    if status not in (401, 403):
+        return None
+    given = "the Authorization given with --auth" if args.auth else "no --auth"
+    return (
+        f"the receiver answered {status} to the run's first ordinary report, with {given}: "
+        "if that is not the value configured on the platform, fix --auth (or --header) "
+        "and run again; the failures above follow from it"
+    )

@@ -196,3 +196,26 @@ def test_replay_sends_the_headers(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0, out + err
     assert "2 acknowledged" in out
     assert GATEWAY_KEY.lower() not in (out + err).lower()
+
+
+@pytest.mark.parametrize("auth", [["--auth", "Bearer not-the-configured-one"], []])
+def test_a_refused_first_report_says_to_fix_auth_once(
+    auth: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--app", FLASK_APP, "--path", "/hooks/jobs", "--only",
+                 "acknowledges-success-report", *auth])
+    err = capsys.readouterr().err
+    assert code == 1  # the verdicts stand: a receiver refusing the platform's value fails
+    given = "the Authorization given with --auth" if auth else "no --auth"
+    assert err.count("jobhook check: the receiver answered 401") == 1
+    assert f"to the run's first ordinary report, with {given}: " in err
+    assert "not-the-configured-one" not in err
+
+
+def test_no_auth_hint_when_the_first_report_is_acknowledged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["check", "--app", FLASK_APP, "--path", "/hooks/jobs", "--auth", AUTH,
+                 "--only", "acknowledges-success-report"])
+    assert code == 0
+    assert "fix --auth" not in capsys.readouterr().err
