@@ -62,6 +62,13 @@ def status_code(text: str) -> int:
     return value
 
 
+def file_name(text: str) -> str:
+    """A path to write to: not empty (an empty name would be read as the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a file name, got an empty one")
+    return text
+
+
 def byte_count(text: str) -> int:
     """A positive number of bytes, optionally with a K, M or G (binary) suffix."""
     unit = _BYTE_UNITS.get(text[-1:].upper(), 1)

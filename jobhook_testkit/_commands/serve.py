@@ -51,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         parser, "expected Authorization value; other deliveries are answered 401, not recorded"
     )
     parser.add_argument(
-        "--record", metavar="FILE",
+        "--record", metavar="FILE", type=_options.file_name,
         help="append each delivery to this NDJSON file (flushed to disk before the answer)",
     )
     parser.add_argument(

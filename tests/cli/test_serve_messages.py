@@ -104,3 +104,13 @@ def test_a_file_deleted_after_the_last_line_counts_none_on_close(tmp_path: Path)
     kept.append({"n": 1})
     kept.close()
     assert (kept.lines_written, kept.lines_lost) == (1, 0)
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_record_file_name_is_a_usage_error(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--record", name]) == 2
+    err = capsys.readouterr().err
+    assert "argument --record: needs a file name, got an empty one" in err
+    assert "Is a directory" not in err
