@@ -1088,7 +1088,9 @@ def test_sender_defaults_and_limits() -> None:
         FakeSender("http://127.0.0.1:9/", timeout=MAX_TIMEOUT + 1)
     with pytest.raises(TypeError) as raised:
         FakeSender(42)  # type: ignore[arg-type]
-    assert str(raised.value) == "target must be an http(s) URL or a WSGI or ASGI application, got int"
+    assert str(raised.value) == (
+        "target must be an http(s) URL or a WSGI or ASGI application, got int"
+    )
 
 
 def test_a_sender_factory_summary_shows_three_by_default_and_one_when_asked() -> None:
