@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pytest
+
 from jobhook_testkit.contract import Status, check_receiver
 
 AUTH = "Bearer s3cret"
@@ -186,3 +188,197 @@ def test_a_slow_receiver_is_told_how_slow_against_half_the_timeout() -> None:
     assert result.reason.endswith("s; expected an answer under 0.5 s (half the 1 s timeout)")
     assert result.details.startswith("Receiver answered too close to the timeout.")
     assert len(result.deliveries) == 1  # one slow answer settles it
+
+
+# -- what each check sends, and how its failure reads ----------------------------------------
+# A receiver with one bug at a time: it crashes (500) or wrongly accepts (204) on one kind
+# of request and is right about the rest, so the reason names exactly that request.
+
+_MALFORMED = "a 4xx answer (the body is not a job report), never a 5xx"
+_NO_5XX = "any answer but a 5xx (2xx, or a 4xx such as 415)"
+_SCHEMA = "a 4xx answer (the report breaks the schema), not a 2xx"
+
+
+def _with_one_bug(bug: Any, answer: str = "500 Internal Server Error") -> Any:
+    """A sound receiver (2xx to a report, 400 to anything else) except that it gives
+    ``answer`` to the requests ``bug(environ, body)`` picks."""
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if bug(environ, body):
+            return _answer(start_response, answer)
+        try:
+            report = json.loads(body)
+        except ValueError:
+            return _answer(start_response, "400 Bad Request")
+        if not isinstance(report, dict) or not isinstance(report.get("id"), str):
+            return _answer(start_response, "400 Bad Request")
+        if report.get("total_failed") == -1 or isinstance(report.get("total_operations"), str):
+            return _answer(start_response, "400 Bad Request")
+        return _answer(start_response, "204 No Content")
+
+    return app
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(("content_type", "words"), [
+    ("text/plain", "as text/plain"),
+    (None, "without a Content-Type"),
+    ("application/json; charset=utf-8", "as application/json; charset=utf-8"),
+])
+def test_an_odd_content_type_that_crashes_the_receiver_is_named(
+    content_type: str | None, words: str
+) -> None:
+    app = _with_one_bug(lambda environ, body: environ.get("CONTENT_TYPE") == content_type)
+    result = check_receiver(app, timeout=2.0, only=["tolerates-odd-content-type"])[
+        "tolerates-odd-content-type"]
+    assert result.status is Status.FAIL
+    assert result.reason == f"a valid report sent {words}: crashed with 500; expected {_NO_5XX}"
+    assert result.details.startswith(f"Receiver answered 500 to a valid report sent {words}.")
+
+
+def test_a_415_for_an_odd_content_type_passes() -> None:
+    app = _with_one_bug(lambda environ, body: environ.get("CONTENT_TYPE") == "text/plain",
+                        "415 Unsupported Media Type")
+    result = check_receiver(app, timeout=2.0, only=["tolerates-odd-content-type"])[
+        "tolerates-odd-content-type"]
+    assert result.status is Status.PASS, result.reason
+    assert len(result.deliveries) == 3
+
+
+@pytest.mark.parametrize(("crashes_on", "label"), [
+    (lambda value: isinstance(value, list) and len(value) == 1
+     and isinstance(value[0], dict) and value[0].get("status") == "SUCCESS",
+     "a JSON array holding a report"),
+    (lambda value: value == "SUCCESS", "a JSON string"),
+    (lambda value: value == 42 and not isinstance(value, bool), "a JSON number"),
+    (lambda value: value is None, "JSON null"),
+])
+def test_the_non_object_body_that_crashes_the_receiver_is_named(
+    crashes_on: Any, label: str
+) -> None:
+    app = _with_one_bug(lambda environ, body: body.strip() != b"" and crashes_on(_parsed(body)))
+    result = check_receiver(app, timeout=2.0, only=["rejects-non-object-json"])[
+        "rejects-non-object-json"]
+    assert result.status is Status.FAIL
+    assert result.reason == f"{label}: crashed with 500; expected {_MALFORMED}"
+
+
+def test_a_receiver_that_decodes_without_care_crashes_on_invalid_utf8() -> None:
+    def careless(environ: Mapping[str, Any], body: bytes) -> bool:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+    result = check_receiver(_with_one_bug(careless), timeout=2.0,
+                            only=["rejects-invalid-utf8", "rejects-invalid-json"])
+    utf8 = result["rejects-invalid-utf8"]
+    assert utf8.reason == (
+        f"a body that is not valid UTF-8: crashed with 500; expected {_MALFORMED}"
+    )
+    assert result["rejects-invalid-json"].status is Status.PASS  # cut JSON is still UTF-8
+
+
+def test_a_receiver_that_parses_without_care_crashes_on_a_cut_body() -> None:
+    cut = _with_one_bug(lambda environ, body: body.startswith(b"{") and _parsed(body) is None)
+    result = check_receiver(cut, timeout=2.0, only=["rejects-invalid-json"])[
+        "rejects-invalid-json"]
+    assert result.reason == (
+        f"a body cut in the middle of its JSON: crashed with 500; expected {_MALFORMED}"
+    )
+
+
+@pytest.mark.parametrize(("accepts", "label"), [
+    (lambda report: "id" not in report and "status" in report, "a report without an id"),
+    (lambda report: report.get("total_failed") == -1, "a report with total_failed = -1"),
+    (lambda report: report.get("total_operations") == "many",
+     "a report with a count as a string"),
+])
+def test_the_schema_breach_a_receiver_lets_through_is_named(accepts: Any, label: str) -> None:
+    app = _with_one_bug(
+        lambda environ, body: isinstance(_parsed(body), dict) and accepts(_parsed(body)),
+        "204 No Content",
+    )
+    result = check_receiver(app, timeout=2.0, only=["rejects-schema-invalid-report"])[
+        "rejects-schema-invalid-report"]
+    assert result.status is Status.WARN
+    assert result.reason == f"{label}: accepted it with 204; expected {_SCHEMA}"
+
+
+def test_a_receiver_failing_the_second_delivery_of_a_report_is_told_which() -> None:
+    seen: set[str] = set()
+
+    def second_time(environ: Mapping[str, Any], body: bytes) -> bool:
+        report_id = (_parsed(body) or {}).get("id")
+        again = report_id in seen
+        seen.add(report_id)
+        return again
+
+    result = check_receiver(_with_one_bug(second_time), timeout=2.0,
+                            only=["acknowledges-redelivery"])["acknowledges-redelivery"]
+    assert result.reason == (
+        "1 of 2 deliveries of one report not acknowledged (the same report delivered "
+        "again: 500); expected 2xx within 2 s"
+    )
+    assert result.details.startswith(
+        "Receiver did not acknowledge the same report delivered again."
+    )
+
+
+def test_every_byte_variant_carries_the_non_ascii_name() -> None:
+    def non_ascii_name(environ: Mapping[str, Any], body: bytes) -> bool:
+        return "Zürich (東京) ✓" in json.dumps(_parsed(body), ensure_ascii=False)
+
+    result = check_receiver(_with_one_bug(non_ascii_name), timeout=2.0,
+                            only=["acknowledges-byte-variants"])["acknowledges-byte-variants"]
+    assert result.reason == (
+        "3 of 3 byte variants not acknowledged (the report as pretty-printed JSON: 500, "
+        "the report as \\u-escaped non-ASCII JSON: 500, the report as keys in another order "
+        "JSON: 500); expected 2xx within 2 s"
+    )
+
+
+@pytest.mark.parametrize(("crashes_on", "label"), [
+    (lambda body: b"\n  " in body, "the report as pretty-printed JSON"),
+    (lambda body: b"\\u00fc" in body, "the report as \\u-escaped non-ASCII JSON"),
+])
+def test_the_byte_variant_that_crashes_the_receiver_is_named(crashes_on: Any, label: str) -> None:
+    result = check_receiver(_with_one_bug(lambda environ, body: crashes_on(body)), timeout=2.0,
+                            only=["acknowledges-byte-variants"])["acknowledges-byte-variants"]
+    assert result.reason == (
+        f"1 of 3 byte variants not acknowledged ({label}: 500); expected 2xx within 2 s"
+    )
+
+
+@pytest.mark.parametrize(("auth", "wrong_value", "wrong_credential"), [
+    ("Bearer s3cret", "Basic am9iaG9vazp3cm9uZw==", "Bearer s3crex"),
+    ("basic dXNlcjpwYXNz", "Bearer jobhook-testkit-wrong-token", "basic dXNlcjpwYXNx"),
+    ("Bearer tokenx", "Basic am9iaG9vazp3cm9uZw==", "Bearer tokeny"),
+    ("s3cret", "Basic am9iaG9vazp3cm9uZw==", "s3crex"),
+])
+def test_the_wrong_authorization_values_sent_are_near_misses_of_the_right_one(
+    auth: str, wrong_value: str, wrong_credential: str
+) -> None:
+    received: list[str | None] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        received.append(environ.get("HTTP_AUTHORIZATION"))
+        if environ.get("HTTP_AUTHORIZATION") != auth:
+            return _answer(start_response, "401 Unauthorized")
+        return _answer(start_response, "204 No Content")
+
+    checks = ["refuses-wrong-authorization", "refuses-wrong-credential",
+              "refuses-empty-authorization", "refuses-missing-authorization"]
+    report = check_receiver(app, auth=auth, timeout=2.0, only=checks)
+    assert all(report[name].status is Status.PASS for name in checks)
+    assert {value for value in received if value != auth} == {
+        wrong_value, wrong_credential, "", None}
