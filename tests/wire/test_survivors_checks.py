@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from jobhook_testkit.contract import Status, check_receiver
+from jobhook_testkit.factory import edge_cases
 
 AUTH = "Bearer s3cret"
 
@@ -382,3 +383,64 @@ def test_the_wrong_authorization_values_sent_are_near_misses_of_the_right_one(
     assert all(report[name].status is Status.PASS for name in checks)
     assert {value for value in received if value != auth} == {
         wrong_value, wrong_credential, "", None}
+
+
+_EDGE_NAMES = [case.name for case in edge_cases()]
+
+
+def test_the_edge_case_a_receiver_crashes_on_is_named_with_the_count() -> None:
+    running = _with_one_bug(lambda environ, body: (_parsed(body) or {}).get("status") == "RUNNING")
+    result = check_receiver(running, timeout=2.0, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+    assert result.reason == (
+        f"1 of {len(_EDGE_NAMES)} edge cases not acknowledged (running-status); expected 2xx "
+        "within 2 s"
+    )
+    assert len(result.deliveries) == len(_EDGE_NAMES)
+
+
+def test_many_failed_edge_cases_show_the_first_five() -> None:
+    crashes = _always("500 Internal Server Error")
+    result = check_receiver(crashes, timeout=2.0, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+    shown = ", ".join(_EDGE_NAMES[:5])
+    assert result.reason == (
+        f"{len(_EDGE_NAMES)} of {len(_EDGE_NAMES)} edge cases not acknowledged ({shown}, ...); "
+        "expected 2xx within 2 s"
+    )
+
+
+def test_edge_cases_stop_after_three_unanswered_in_a_row() -> None:
+    # Each unanswered delivery costs a whole timeout: three make the point.
+    silent = _always("204 No Content", delay=0.5)
+    result = check_receiver(silent, timeout=0.3, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+    assert result.reason == (
+        f"3 of 3 edge cases not acknowledged ({', '.join(_EDGE_NAMES[:3])}); expected 2xx "
+        f"within 0.3 s; stopped after 3 unanswered in a row, {len(_EDGE_NAMES) - 3} not sent"
+    )
+    assert len(result.deliveries) == 3
+
+
+def test_a_receiver_broken_by_a_malformed_body_is_called_unhealthy() -> None:
+    broken: list[bool] = []
+
+    def breaks_after_garbage(environ: Mapping[str, Any], body: bytes) -> bool:
+        if broken:
+            return True
+        if body.startswith(b"{") and _parsed(body) is None:
+            broken.append(True)
+        return False
+
+    result = check_receiver(_with_one_bug(breaks_after_garbage), timeout=2.0,
+                            only=["rejects-invalid-json"])["rejects-invalid-json"]
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "after a body cut in the middle of its JSON, an ordinary report got 500 (receiver "
+        "unhealthy); expected 2xx"
+    )
+    assert result.details.startswith(
+        "After a body cut in the middle of its JSON, the receiver no longer acknowledged an "
+        "ordinary report."
+    )
+    assert len(result.deliveries) == 1
