@@ -444,3 +444,80 @@ def test_a_receiver_broken_by_a_malformed_body_is_called_unhealthy() -> None:
         "ordinary report."
     )
     assert len(result.deliveries) == 1
+
+
+@pytest.mark.parametrize(("check", "crashes_on", "headline"), [
+    ("acknowledges-success-report", lambda r: r.get("status") == "SUCCESS",
+     "Receiver did not acknowledge the job report."),
+    ("acknowledges-failure-report", lambda r: r.get("status") == "FAILURE",
+     "Receiver did not acknowledge a FAILURE report."),
+    ("acknowledges-export-report", lambda r: r.get("type") == "export",
+     "Receiver did not acknowledge an export report."),
+    ("acknowledges-import-report", lambda r: r.get("type") == "import",
+     "Receiver did not acknowledge an import report."),
+])
+def test_a_receiver_crashing_on_one_kind_of_report_fails_the_check_about_it(
+    check: str, crashes_on: Any, headline: str
+) -> None:
+    app = _with_one_bug(lambda environ, body: crashes_on(_parsed(body) or {}))
+    kinds = ["acknowledges-success-report", "acknowledges-failure-report",
+             "acknowledges-export-report", "acknowledges-import-report"]
+    report = check_receiver(app, timeout=2.0, only=kinds)
+    result = report[check]
+    assert result.status is Status.FAIL
+    assert result.reason == "expected 2xx within 2 s"
+    assert result.details.startswith(headline)
+    if check in ("acknowledges-failure-report", "acknowledges-import-report"):
+        # One report: only the check about that kind fails.
+        assert [name for name in kinds if report[name].status is Status.FAIL] == [check]
+
+
+def test_concurrent_deliveries_not_acknowledged_are_counted_and_the_first_four_listed() -> None:
+    crashes = _always("500 Internal Server Error")
+    result = check_receiver(crashes, timeout=2.0, only=["acknowledges-concurrent-deliveries"])[
+        "acknowledges-concurrent-deliveries"]
+    listed = ", ".join(f"delivery {i} of 8: 500" for i in range(1, 5))
+    assert result.reason == (
+        f"8 of 8 concurrent deliveries not acknowledged ({listed}, ...); expected 2xx within 2 s"
+    )
+    assert result.details.startswith("Receiver did not acknowledge delivery 1 of 8.")
+    assert len(result.deliveries) == 8
+
+
+def test_the_get_check_sends_a_bare_get_and_names_a_wrong_answer() -> None:
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        seen.append((environ["REQUEST_METHOD"], environ.get("CONTENT_TYPE") or None,
+                     environ.get("CONTENT_LENGTH") or None))
+        return _answer(start_response, "200 OK")
+
+    result = check_receiver(app, timeout=2.0, only=["rejects-get"])["rejects-get"]
+    assert result.status is Status.WARN
+    assert result.reason == "a GET: accepted it with 200; expected 405 Method Not Allowed"
+    assert result.details.startswith("Receiver answered 200 to a GET.")
+    assert ("GET", None, None) in seen or ("GET", None, "0") in seen
+    assert [method for method, _, _ in seen].count("GET") == 1
+
+
+def test_unknown_fields_come_as_an_object_a_count_an_object_and_a_list() -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def strict(environ: Mapping[str, Any], body: bytes) -> bool:
+        report = _parsed(body)
+        if isinstance(report, dict):
+            bodies.append(report)
+        return isinstance(report, dict) and "tags" in report
+
+    result = check_receiver(_with_one_bug(strict, "400 Bad Request"), timeout=2.0,
+                            only=["tolerates-unknown-fields"])["tolerates-unknown-fields"]
+    assert result.status is Status.FAIL
+    assert result.details.startswith(
+        "Receiver did not acknowledge a report with fields it does not know.")
+    sent = bodies[-1]
+    assert isinstance(sent["definition"], dict) and sent["definition"]["name"]
+    assert sent["total_skipped"] == 0
+    assert isinstance(sent["progress"], dict) and sent["progress"]
+    assert sent["tags"] and all(isinstance(tag, str) for tag in sent["tags"])
+    assert isinstance(sent["id"], str) and sent["status"] == "SUCCESS"
