@@ -521,3 +521,73 @@ def test_unknown_fields_come_as_an_object_a_count_an_object_and_a_list() -> None
     assert isinstance(sent["progress"], dict) and sent["progress"]
     assert sent["tags"] and all(isinstance(tag, str) for tag in sent["tags"])
     assert isinstance(sent["id"], str) and sent["status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(("status", "got"), [
+    ("200 OK", "accepted it with 200"),
+    ("299 Whatever", "accepted it with 299"),
+    ("300 Multiple Choices", "300"),
+    ("500 Internal Server Error", "crashed with 500"),
+])
+def test_a_wrong_answer_to_an_empty_body_is_described_by_its_class(status: str, got: str) -> None:
+    app = _with_one_bug(lambda environ, body: body == b"", status)
+    result = check_receiver(app, timeout=2.0, only=["rejects-empty-body"])["rejects-empty-body"]
+    assert result.reason == f"an empty body: {got}; expected {_MALFORMED}"
+
+
+def test_a_5xx_where_only_a_4xx_was_wanted_is_not_called_a_crash_by_should_checks() -> None:
+    # rejects-schema-invalid-report asks for a 4xx; a 5xx there is wrong, not a crash.
+    app = _with_one_bug(lambda environ, body: "id" not in (_parsed(body) or {})
+                        or (_parsed(body) or {}).get("total_failed") == -1)
+    result = check_receiver(app, timeout=2.0, only=["rejects-schema-invalid-report"])[
+        "rejects-schema-invalid-report"]
+    assert result.reason == f"a report without an id: 500; expected {_SCHEMA}; 1 more like it"
+
+
+def test_three_bad_answers_show_three_blocks_and_no_remainder_line() -> None:
+    result = check_receiver(_accepts_anything, timeout=2.0,
+                            only=["rejects-schema-invalid-report"])[
+        "rejects-schema-invalid-report"]
+    headlines = [line for line in result.details.split("\n") if line.startswith("Receiver ")]
+    assert len(headlines) == 3
+    assert "more like these" not in result.details
+
+
+def test_an_empty_authorization_accepted_is_named() -> None:
+    result = check_receiver(_accepts_anything, auth=AUTH, timeout=2.0,
+                            only=["refuses-empty-authorization"])["refuses-empty-authorization"]
+    assert result.reason == (
+        f"a report with an empty Authorization header: accepted it with 204; expected {_REFUSE}"
+    )
+
+
+def test_passing_checks_keep_every_delivery_they_made() -> None:
+    sound = _with_one_bug(lambda environ, body: False)
+    counts = {"rejects-invalid-json": 2, "rejects-empty-body": 2, "survives-hang-up": 2,
+              "tolerates-odd-content-type": 3, "answers-well-within-timeout": 3}
+    report = check_receiver(sound, timeout=2.0, only=list(counts))
+    for name, count in counts.items():
+        assert report[name].status is Status.PASS, (name, report[name].reason)
+        assert len(report[name].deliveries) == count, name
+
+
+def test_a_receiver_broken_by_a_sender_hanging_up_is_called_unhealthy() -> None:
+    broken: list[bool] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            body = environ["wsgi.input"].read(length)
+        except Exception:
+            body = b""
+        if len(body) < length:
+            broken.append(True)
+        return _answer(start_response, "500 Internal Server Error" if broken else "204 No Content")
+
+    result = check_receiver(app, timeout=2.0, only=["survives-hang-up"])["survives-hang-up"]
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "after the sender hung up in the middle of a body, an ordinary report got 500 "
+        "(receiver unhealthy); expected 2xx"
+    )
+    assert "  expected:  a 2xx answer within 2 s (the configured timeout)" in result.details
