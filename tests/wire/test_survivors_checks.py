@@ -591,3 +591,24 @@ def test_a_receiver_broken_by_a_sender_hanging_up_is_called_unhealthy() -> None:
         "(receiver unhealthy); expected 2xx"
     )
     assert "  expected:  a 2xx answer within 2 s (the configured timeout)" in result.details
+
+
+def test_a_receiver_that_stops_answering_fails_the_timing_check_on_that_delivery() -> None:
+    answered: list[bool] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        answered.append(True)
+        if len(answered) == 3:  # the run's first delivery and the check's first are fast
+            time.sleep(0.8)
+        return _answer(start_response, "204 No Content")
+
+    result = check_receiver(app, timeout=0.5, only=["answers-well-within-timeout"])[
+        "answers-well-within-timeout"]
+    assert result.status is Status.WARN
+    assert len(result.deliveries) >= 2  # a fast answer first: the silent one still counts
+    assert result.reason == (
+        "no answer within 0.5 s; expected an answer under 0.25 s (half the 0.5 s timeout)"
+    )
+    assert ("  expected:  an answer within 0.25 s, half the configured timeout, so a slow day "
+            "does not lose reports") in result.details
