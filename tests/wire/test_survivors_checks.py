@@ -221,6 +221,14 @@ def _with_one_bug(bug: Any, answer: str = "500 Internal Server Error") -> Any:
     return app
 
 
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
 def _parsed(body: bytes) -> Any:
     try:
         return json.loads(body)
@@ -264,7 +272,7 @@ def test_a_415_for_an_odd_content_type_passes() -> None:
 def test_the_non_object_body_that_crashes_the_receiver_is_named(
     crashes_on: Any, label: str
 ) -> None:
-    app = _with_one_bug(lambda environ, body: body.strip() != b"" and crashes_on(_parsed(body)))
+    app = _with_one_bug(lambda environ, body: _is_json(body) and crashes_on(json.loads(body)))
     result = check_receiver(app, timeout=2.0, only=["rejects-non-object-json"])[
         "rejects-non-object-json"]
     assert result.status is Status.FAIL
@@ -481,6 +489,7 @@ def test_concurrent_deliveries_not_acknowledged_are_counted_and_the_first_four_l
         f"8 of 8 concurrent deliveries not acknowledged ({listed}, ...); expected 2xx within 2 s"
     )
     assert result.details.startswith("Receiver did not acknowledge delivery 1 of 8.")
+    assert "  expected:  a 2xx answer within 2 s (the configured timeout)" in result.details
     assert len(result.deliveries) == 8
 
 
@@ -612,3 +621,42 @@ def test_a_receiver_that_stops_answering_fails_the_timing_check_on_that_delivery
     )
     assert ("  expected:  an answer within 0.25 s, half the configured timeout, so a slow day "
             "does not lose reports") in result.details
+
+
+@pytest.mark.parametrize("crashed", [5, 6])
+def test_up_to_five_failed_edge_cases_are_all_named(crashed: int) -> None:
+    names = ["accented-name", "non-latin-name", "emoji-name", "quotes-in-name",
+             "markup-in-name", "control-characters-in-name"][:crashed]
+    titles = {case.payload["definition_name"] for case in edge_cases() if case.name in names}
+    app = _with_one_bug(
+        lambda environ, body: (_parsed(body) or {}).get("definition_name") in titles)
+    result = check_receiver(app, timeout=2.0, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+    shown = ", ".join(names[:5]) + (", ..." if crashed > 5 else "")
+    assert result.reason == (
+        f"{crashed} of {len(_EDGE_NAMES)} edge cases not acknowledged ({shown}); expected 2xx "
+        "within 2 s"
+    )
+
+
+def test_a_wrong_credential_accepted_is_named() -> None:
+    result = check_receiver(_accepts_anything, auth=AUTH, timeout=2.0,
+                            only=["refuses-wrong-credential"])["refuses-wrong-credential"]
+    assert result.reason == (
+        "a report with the right scheme and a wrong credential: accepted it with 204; "
+        f"expected {_REFUSE}"
+    )
+
+
+def test_403_refuses_as_well_as_401_and_200_tolerates_an_odd_content_type() -> None:
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if environ.get("HTTP_AUTHORIZATION") != AUTH:
+            return _answer(start_response, "403 Forbidden")
+        return _answer(start_response, "200 OK")
+
+    checks = ["refuses-missing-authorization", "refuses-wrong-authorization",
+              "tolerates-odd-content-type"]
+    report = check_receiver(app, auth=AUTH, timeout=2.0, only=checks)
+    for name in checks:
+        assert report[name].status is Status.PASS, (name, report[name].reason)
