@@ -660,3 +660,90 @@ def test_403_refuses_as_well_as_401_and_200_tolerates_an_odd_content_type() -> N
     report = check_receiver(app, auth=AUTH, timeout=2.0, only=checks)
     for name in checks:
         assert report[name].status is Status.PASS, (name, report[name].reason)
+
+
+# -- processes-redelivery-once: a probe that fails, or stops knowing ------------------------
+
+
+def _count_within(reason: str) -> float:
+    found = re.search(r"within (\d+\.\d\d) s of the first delivery", reason)
+    assert found, reason
+    return float(found.group(1))
+
+
+def test_a_receiver_processing_each_delivery_at_once_is_judged_right_away() -> None:
+    counts: dict[str, int] = {}
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        report_id = json.loads(body)["id"]
+        counts[report_id] = counts.get(report_id, 0) + 1
+        return _answer(start_response, "204 No Content")
+
+    result = check_receiver(app, timeout=3.0, probe=lambda r: counts.get(r["id"], 0),
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.FAIL
+    assert 0 <= _count_within(result.reason) < 3.0  # seconds since the first delivery
+
+
+def test_a_second_processing_seen_while_settling_is_timed_from_the_first_delivery() -> None:
+    receiver = BackgroundReceiver(lag=0.2)
+    processed_again = threading.Timer(0.5, lambda: None)
+
+    def probe(report: Mapping[str, Any]) -> int:
+        seen = receiver.times_processed(report)
+        return seen + 1 if seen and not processed_again.is_alive() else seen
+
+    processed_again.start()
+    try:
+        result = check_receiver(receiver, timeout=3.0, probe=probe,
+                                only=["processes-redelivery-once"])["processes-redelivery-once"]
+    finally:
+        processed_again.cancel()
+        receiver.join()
+    assert result.status is Status.FAIL, result.reason
+    assert "processed 2 times" in result.reason
+    assert 0 <= _count_within(result.reason) < 3.0  # seconds since the first delivery
+
+
+def test_a_probe_that_stops_knowing_after_counting_once_passes() -> None:
+    asked: list[int] = []
+
+    def probe(report: Mapping[str, Any]) -> int | None:
+        asked.append(1)
+        return 1 if len(asked) == 1 else None
+
+    result = check_receiver(_accepts_anything, timeout=2.0, probe=probe,
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.PASS, result.reason
+    assert len(asked) == 2
+
+
+def test_a_probe_that_raises_fails_the_check_saying_what_a_probe_must_do() -> None:
+    def probe(report: Mapping[str, Any]) -> int:
+        raise LookupError("no such table")
+
+    result = check_receiver(_accepts_anything, timeout=2.0, probe=probe,
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.FAIL
+    assert result.reason == "the side-effect probe raised LookupError: no such table"
+    assert result.details.startswith("The side-effect probe raised LookupError: no such table")
+    assert ("  expected:  probe(report) returns how many times the report was processed "
+            "(or None when it cannot tell)") in result.details
+    assert len(result.deliveries) == 2
+
+
+def test_a_probe_url_that_fails_says_what_the_url_must_answer() -> None:
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if environ["REQUEST_METHOD"] == "GET":
+            return _answer(start_response, "500 Internal Server Error")
+        return _answer(start_response, "204 No Content")
+
+    result = check_receiver(app, timeout=2.0, probe_url="/processed/{id}",
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.FAIL
+    assert result.reason.startswith("the side-effect probe ")
+    assert "raised" not in result.reason  # its own words, not an exception's name
+    assert ("  expected:  the probe URL answers 200 with how many times the report was "
+            "processed") in result.details
