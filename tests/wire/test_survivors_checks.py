@@ -747,3 +747,16 @@ def test_a_probe_url_that_fails_says_what_the_url_must_answer() -> None:
     assert "raised" not in result.reason  # its own words, not an exception's name
     assert ("  expected:  the probe URL answers 200 with how many times the report was "
             "processed") in result.details
+
+
+def test_without_a_path_reports_go_to_the_root() -> None:
+    paths: list[str] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        paths.append(environ["PATH_INFO"])
+        return _answer(start_response, "204 No Content")
+
+    report = check_receiver(app, timeout=2.0, only=["acknowledges-success-report"])
+    assert report.passed
+    assert set(paths) == {"/"}
