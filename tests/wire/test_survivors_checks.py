@@ -760,3 +760,81 @@ def test_without_a_path_reports_go_to_the_root() -> None:
     report = check_receiver(app, timeout=2.0, only=["acknowledges-success-report"])
     assert report.passed
     assert set(paths) == {"/"}
+
+
+def test_checks_cut_short_by_a_silent_receiver_say_so() -> None:
+    answered: list[bool] = []
+
+    def goes_silent(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        answered.append(True)
+        if len(answered) > 1:  # the run's first delivery only
+            time.sleep(0.4)
+        return _answer(start_response, "204 No Content")
+
+    names = ["acknowledges-success-report", "acknowledges-failure-report",
+             "acknowledges-export-report", "acknowledges-import-report",
+             "acknowledges-byte-variants", "acknowledges-redelivery", "rejects-empty-body"]
+    report = check_receiver(goes_silent, timeout=0.2, only=names)
+    expected = "  expected:  an answer to every delivery within 0.2 s (the configured timeout)"
+    stopped = [r for r in report.results if r.reason.startswith("not run to the end")]
+    assert stopped, [r.reason for r in report.results]
+    for result in stopped:
+        assert result.status is Status.FAIL
+        assert result.reason == (
+            "not run to the end: the receiver stopped answering (6 deliveries in a row got no "
+            "answer within 0.2 s)"
+        )
+        assert expected in result.details
+        if result.deliveries:
+            assert result.details.startswith(
+                "The receiver stopped answering; the check stopped too.\n")
+        else:
+            assert result.details == "\n".join([
+                "The receiver stopped answering before this check could run.",
+                "  sent:      nothing more: 6 deliveries in a row had just gone unanswered",
+                "  received:  no answer within 0.2 s to any of them",
+                expected,
+            ])
+
+
+def test_fresh_edge_case_ids_keep_the_shape_of_the_original() -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        bodies.append(json.loads(body))
+        return _answer(start_response, "204 No Content")
+
+    check_receiver(app, timeout=2.0, only=["acknowledges-edge-cases"])
+    cases = list(edge_cases())
+    sent = bodies[-len(cases):]  # the edge cases, in order, after the run's first delivery
+    for case, body in zip(cases, sent, strict=True):
+        original = case.payload.get("id")
+        fresh = body["id"]
+        assert isinstance(fresh, str) and fresh != original, case.name
+        if not isinstance(original, str) or not original:
+            continue
+        assert len(fresh) == len(original), case.name
+        for mine, theirs in zip(fresh, original, strict=True):
+            assert mine == theirs if not theirs.isalnum() else mine.isalnum(), case.name
+        if original[0].isalnum():
+            assert fresh[0].isalpha(), case.name
+    assert len({body["id"] for body in sent}) == len(cases)
+
+
+def test_a_refusal_from_an_endpoint_that_refuses_everything_is_not_credited() -> None:
+    refuses_all = _always("401 Unauthorized")
+    result = check_receiver(refuses_all, auth=AUTH, timeout=2.0,
+                            only=["refuses-missing-authorization"])[
+        "refuses-missing-authorization"]
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "not credited: this endpoint did not acknowledge an ordinary report in this run (it "
+        "got 401), so its answers here prove nothing"
+    )
+    assert result.details.startswith(
+        "Not credited: an ordinary report was not acknowledged either.\n")
+    assert ("  expected:  a 2xx answer to an ordinary report within 2 s, so that a refusal "
+            "means the receiver judged the request") in result.details
+    assert len(result.deliveries) == 2  # the refused delivery, then the ordinary one
