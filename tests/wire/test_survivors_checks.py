@@ -838,3 +838,40 @@ def test_a_refusal_from_an_endpoint_that_refuses_everything_is_not_credited() ->
     assert ("  expected:  a 2xx answer to an ordinary report within 2 s, so that a refusal "
             "means the receiver judged the request") in result.details
     assert len(result.deliveries) == 2  # the refused delivery, then the ordinary one
+
+
+def test_checks_without_their_precondition_are_skipped_saying_what_to_configure() -> None:
+    report = check_receiver(_accepts_anything, timeout=2.0,
+                            only=["refuses-missing-authorization", "processes-redelivery-once"])
+    auth = report["refuses-missing-authorization"]
+    assert auth.status is Status.SKIP
+    assert auth.reason == "no Authorization value configured: give the one the platform sends"
+    probe = report["processes-redelivery-once"]
+    assert probe.status is Status.SKIP
+    assert probe.reason == (
+        "no side-effect probe configured: pass probe= to check_receiver, --probe to jobhook "
+        "check, or set ReceiverContract.probe_url or probe()"
+    )
+
+
+def test_results_carry_what_the_check_protects_and_how_long_it_took() -> None:
+    from jobhook_testkit.contract import get_check
+
+    report = check_receiver(_accepts_anything, timeout=2.0, only=["acknowledges-export-report"])
+    result = report["acknowledges-export-report"]
+    assert result.protects == get_check("acknowledges-export-report").protects
+    assert 0 < result.elapsed < 2.0
+
+
+def test_a_credential_header_echoed_by_the_receiver_is_redacted_in_the_details() -> None:
+    def echoes(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        body = f"bad key {environ.get('HTTP_X_API_KEY')}".encode()
+        start_response("500 Internal Server Error", [("Content-Length", str(len(body)))])
+        return [body]
+
+    result = check_receiver(echoes, timeout=2.0, headers={"X-Api-Key": "k3y-value-123456"},
+                            only=["acknowledges-export-report"])["acknowledges-export-report"]
+    assert result.status is Status.FAIL
+    assert "bad key" in result.details
+    assert "k3y-value-123456" not in result.details
