@@ -97,6 +97,7 @@ def test_processed_once_fails_a_receiver_that_processes_each_delivery() -> None:
         r"first delivery; expected once",
         result.reason,
     ), result.reason
+    assert 0 <= _count_within(result.reason) < 2.0  # seconds since the first delivery
     assert result.details.startswith("The same report, delivered twice, was processed 2 times ")
     assert "  expected:  the side effect exactly once (deduplicate on the report id)" in (
         result.details
@@ -669,21 +670,6 @@ def _count_within(reason: str) -> float:
     found = re.search(r"within (\d+\.\d\d) s of the first delivery", reason)
     assert found, reason
     return float(found.group(1))
-
-
-def test_a_receiver_processing_each_delivery_at_once_is_judged_right_away() -> None:
-    counts: dict[str, int] = {}
-
-    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        report_id = json.loads(body)["id"]
-        counts[report_id] = counts.get(report_id, 0) + 1
-        return _answer(start_response, "204 No Content")
-
-    result = check_receiver(app, timeout=3.0, probe=lambda r: counts.get(r["id"], 0),
-                            only=["processes-redelivery-once"])["processes-redelivery-once"]
-    assert result.status is Status.FAIL
-    assert 0 <= _count_within(result.reason) < 3.0  # seconds since the first delivery
 
 
 def test_a_second_processing_seen_while_settling_is_timed_from_the_first_delivery() -> None:
