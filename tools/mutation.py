@@ -202,6 +202,7 @@ def _inner(workers: int, names: list[str]) -> int:
     settings.register_profile(
         HYPOTHESIS_PROFILE, derandomize=True, database=None, deadline=None, print_blob=False
     )
+    _forget_test_imports_between_sessions()
     from mutmut.__main__ import cli
 
     try:
@@ -210,6 +211,39 @@ def _inner(workers: int, names: list[str]) -> int:
         if exc.code not in (0, None):
             return int(exc.code) if isinstance(exc.code, int) else 1
     return 0
+
+
+def _forget_test_imports_between_sessions() -> None:
+    """mutmut runs pytest several times in this one process (recording which tests reach
+    which function, the clean run) and forks every mutant's run from it. A test that loads
+    an app from a file it wrote (``jobhook check --app TMP/app.py:app``) leaves that module
+    in ``sys.modules`` and its directory on ``sys.path``; the next session writes the file
+    anew in another temporary directory, and the app loader rightly refuses the stale module
+    of the same name (exit 2). Each session therefore ends by forgetting the modules
+    imported from temporary directories and the import paths it added, as a fresh
+    ``pytest`` process would."""
+    import tempfile
+
+    import pytest
+
+    temporary = str(Path(tempfile.gettempdir()).resolve())
+    run_pytest = pytest.main
+
+    def _from_temporary(module: Any) -> bool:
+        origin = getattr(module, "__file__", None)
+        return isinstance(origin, str) and str(Path(origin).resolve()).startswith(temporary)
+
+    def main_then_forget(*args: Any, **kwargs: Any) -> Any:
+        path, known = list(sys.path), set(sys.modules)
+        try:
+            return run_pytest(*args, **kwargs)
+        finally:
+            for name in set(sys.modules) - known:
+                if _from_temporary(sys.modules[name]):
+                    del sys.modules[name]
+            sys.path[:] = path
+
+    pytest.main = main_then_forget  # type: ignore[assignment]
 
 
 def _write_survivors(work: Path, result: dict[str, Any]) -> None:

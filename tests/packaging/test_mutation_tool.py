@@ -89,3 +89,28 @@ def test_the_score_excludes_listed_equivalents_and_counts_the_rest(
     assert result["unchecked"] == 1
     assert result["survivors"] == [prefix + "3", prefix + "5"]
     assert result["percent"] == 66.7
+
+
+def test_each_pytest_session_under_mutmut_forgets_apps_loaded_from_temporary_files(
+    tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mutmut runs pytest more than once in one process: an app a test wrote to its tmp_path
+    # and loaded must not be found, stale, by the next session (`check --app` exits 2).
+    import sys
+
+    (tmp_path / "written_by_a_test_app.py").write_text("app = 'first'\n", encoding="utf-8")
+
+    def session(*args: Any, **kwargs: Any) -> int:
+        sys.path.insert(0, str(tmp_path))
+        __import__("written_by_a_test_app")
+        __import__("jobhook_testkit.contract")  # the package's own modules stay imported
+        return 0
+
+    monkeypatch.setattr(pytest, "main", session)
+    path_before = list(sys.path)
+    tool._forget_test_imports_between_sessions()
+
+    assert pytest.main(["-q"]) == 0
+    assert "written_by_a_test_app" not in sys.modules
+    assert "jobhook_testkit.contract" in sys.modules
+    assert sys.path == path_before
