@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from jobhook_testkit._commands import _headers, _options
+
+if TYPE_CHECKING:
+    from jobhook_testkit._suite_types import ContractReport
 
 HELP = "run the conformance suite against a receiver: a URL, or a WSGI or ASGI app (--app)"
 
@@ -185,11 +188,11 @@ def run(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _refused_hint(report: Any, args: argparse.Namespace) -> str | None:
+def _refused_hint(report: ContractReport, args: argparse.Namespace) -> str | None:
     """One line for the commonest cause of a run where everything fails: the receiver
     refused the run's first ordinary report (a wrong or missing --auth or --header)."""
     first = report.first_delivery
-    status = getattr(first, "status_code", None)
+    status = None if first is None else first.status_code
     if status not in (401, 403):
         return None
     given = "the Authorization given with --auth" if args.auth else "no --auth"

@@ -77,13 +77,13 @@ def _plan(documents: Iterable[Document]) -> Iterator[tuple[str, Any] | str]:
 
 def _source(file: str, max_bytes: int) -> Callable[[], Iterable[Document]]:
     """The documents of ``file``, as often as asked: a file is streamed anew each time (its
-    size does not matter), stdin is read once and kept. Raises InputError if unreadable."""
+    size does not matter), stdin is read once and kept. Each call raises InputError if the
+    source cannot be read."""
     from jobhook_testkit._jsonio import iter_documents, read_documents
 
     if file == "-":
         documents = read_documents(file, max_bytes=max_bytes)
         return lambda: documents
-    iter_documents(file, max_bytes=max_bytes).close()  # opens it: InputError now, not later
     return lambda: iter_documents(file, max_bytes=max_bytes)
 
 
