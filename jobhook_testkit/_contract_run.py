@@ -20,7 +20,7 @@ from jobhook_testkit._check_context import (
     Liveness,
 )
 from jobhook_testkit._preflight import first_delivery
-from jobhook_testkit._redact import is_secret_header, redact_authorization, scrub
+from jobhook_testkit._redact import is_secret_header, redact_authorization, redact_url, scrub
 from jobhook_testkit._registry import select_checks
 from jobhook_testkit._seeds import new_seed
 from jobhook_testkit._suite_types import (
@@ -173,7 +173,7 @@ def run_suite(
                              liveness=liveness)
     secrets = [*sent_secrets(auth, results), *_header_secrets(headers)]
     return ContractReport(
-        target=url,
+        target=redact_url(url),  # for display, like auth
         seed=run_seed,
         timeout=timeout,
         auth=redact_authorization(auth),

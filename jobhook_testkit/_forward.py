@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jobhook_testkit._redact import scrub
+from jobhook_testkit._redact import redact_url, scrub
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -83,7 +83,7 @@ class ForwardResult:
         return f"{self.outcome.replace('_', ' ')} after {self.elapsed:.3f} s ({self.reason})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"to": self.to, "outcome": self.outcome, "status": self.status,
+        return {"to": redact_url(self.to), "outcome": self.outcome, "status": self.status,
                 "elapsed": round(self.elapsed, 6), "reason": self.reason}
 
 
@@ -267,4 +267,4 @@ class Forwarder:
 def summary(counts: Mapping[str, int], url: str) -> str:
     """One line for the closing summary: ``forwarded to URL: 3 acknowledged, 1 rejected``."""
     parts = [f"{count} {outcome.replace('_', ' ')}" for outcome, count in counts.items()]
-    return f"  forwarded to {url}: {', '.join(parts) if parts else 'nothing'}"
+    return f"  forwarded to {redact_url(url)}: {', '.join(parts) if parts else 'nothing'}"

@@ -29,12 +29,13 @@ class ProbeAnswerError(Exception):
 
 def probe_url_problem(template: object) -> str | None:
     """Why ``template`` cannot be a probe URL template, or None."""
-    from jobhook_testkit.sender import _without_userinfo
+    from jobhook_testkit._redact import redact_url
 
     if not isinstance(template, str) or not template:
         return "the probe URL must be a non-empty string such as '/jobs/{id}/processed'"
-    shown = _without_userinfo(template)  # a password in it is never printed
-    if shown != template:  # checked first: the run would only fail later, on each probe
+    shown = redact_url(template)  # a password (or a ?token=) in it is never printed
+    # user:password@ is checked first: the run would only fail later, on each probe.
+    if "[credentials]@" in shown and "[credentials]@" not in template:
         return (
             f"the probe URL {shown!r} holds user:password@, which is not sent: the probe "
             "is asked with the deliveries' Authorization"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from jobhook_testkit._check_context import scrub_secrets
+from jobhook_testkit._redact import redact_url
 from jobhook_testkit._seeds import derive_seed
 from jobhook_testkit._suite_types import EndpointNotFoundError, ReceiverUnreachableError
 from jobhook_testkit.delivery import describe
@@ -39,7 +40,7 @@ def preflight(
     delivery = sender.deliver(body=b"", method="GET", content_type=None)
     if delivery.outcome in (Outcome.CONNECTION_FAILED, Outcome.TIMED_OUT):
         raise ReceiverUnreachableError(
-            f"receiver unreachable at {url}: {delivery.reason}", delivery
+            f"receiver unreachable at {redact_url(url)}: {delivery.reason}", delivery
         )
     return delivery
 
@@ -98,7 +99,8 @@ def first_delivery(
     outcome = str(delivery.outcome)
     if outcome == "connection_failed" or (outcome == "timed_out" and silence_is_unreachable):
         raise ReceiverUnreachableError(
-            scrub_secrets(f"receiver unreachable at {url}: {delivery.reason}", auth, headers),
+            scrub_secrets(f"receiver unreachable at {redact_url(url)}: {delivery.reason}",
+                          auth, headers),
             delivery,
         )
     cause = no_endpoint_cause(delivery, path_hint=path_hint)

@@ -47,6 +47,59 @@ def is_secret_header(name: str) -> bool:
         return True
     return any(word in _SECRET_WORDS for word in re.split(r"[-_\s]+", lowered))
 
+# A query parameter is taken to carry a credential by the same words, and by the names
+# services give the keys they put in URLs: Azure Functions' ``?code=``, signed URLs' ``sig=``.
+_SECRET_QUERY_WORDS = _SECRET_WORDS | {"code", "sig", "hmac", "pass", "pwd"}
+
+
+def is_secret_query_parameter(name: str) -> bool:
+    """Whether a URL query parameter named ``name`` is redacted wherever the URL is shown
+    (``token``, ``access_token``, ``api-key``, ``code``, ``sig``, ...)."""
+    from urllib.parse import unquote_plus
+
+    words = re.split(r"[-_.\s\[\]]+", unquote_plus(name).strip().lower())
+    return any(word in _SECRET_QUERY_WORDS for word in words)
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be shown: ``user:password@`` becomes ``[credentials]@`` and the
+    value of each credential-named query parameter (see :func:`is_secret_query_parameter`)
+    ``[redacted]``, in the query and in a fragment that holds parameters alike. Works on
+    any text, a malformed URL included (error messages show those)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, rest = rest[:authority_end], rest[authority_end:]
+    if "@" in authority:
+        authority = "[credentials]@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{_SECRET_PARAMETER.sub(_hide_value, rest)}"
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials a URL holds, as written and percent-decoded (to :func:`remember`)."""
+    from urllib.parse import unquote_plus
+
+    found = [match["value"] for match in _SECRET_PARAMETER.finditer(url)
+             if is_secret_query_parameter(match["name"])]
+    authority = url.partition("://")[2] or url
+    authority = authority[:min((i for i in (authority.find(c) for c in "/?#") if i >= 0),
+                               default=len(authority))]
+    if "@" in authority:
+        userinfo = authority.rpartition("@")[0]
+        found += [userinfo, userinfo.partition(":")[2]]
+    return [form for value in found if value for form in {value, unquote_plus(value)}]
+
+
+# One ``name=value`` of a query (after "?") or of a fragment written as parameters.
+_SECRET_PARAMETER = re.compile(r"(?P<lead>[?&;#])(?P<name>[^=&;#]+)=(?P<value>[^&;#]*)")
+
+
+def _hide_value(match: re.Match[str]) -> str:
+    if not match["value"] or not is_secret_query_parameter(match["name"]):
+        return match[0]
+    return f"{match['lead']}{match['name']}={REDACTED}"
+
 
 def redact_authorization(value: str | None) -> str | None:
     """Return ``value`` with its credential replaced, keeping a leading auth scheme."""

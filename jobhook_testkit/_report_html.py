@@ -63,11 +63,13 @@ footer { color: var(--skip); margin-top: 2rem; font-size: .85rem; }
 def replay_command(args: argparse.Namespace) -> str:
     """The ``jobhook check`` command that sends the same reports again (``--seed``).
 
-    The credential is never written: ``--auth "$JOBHOOK_AUTH"`` stands for it.
+    The credential is never written: ``--auth "$JOBHOOK_AUTH"`` stands for it, and
+    ``"$JOBHOOK_URL"`` (``"$JOBHOOK_PROBE"``) for a URL (probe) that holds one.
     """
-    words = ["jobhook", "check"]
-    words += [args.url] if args.url is not None else ["--app", args.app]
-    quoted = [shlex.quote(word) for word in words]
+    if args.url is not None:
+        quoted = ["jobhook", "check", _url_word(args.url)]
+    else:
+        quoted = ["jobhook", "check", "--app", shlex.quote(args.app)]
     if getattr(args, "path", "/") != "/":
         quoted += ["--path", shlex.quote(args.path)]
     if getattr(args, "auth", None) is not None:
@@ -78,7 +80,7 @@ def replay_command(args: argparse.Namespace) -> str:
     for name, value in getattr(args, "headers", None) or ():
         quoted += ["--header", _header_word(name, value, getattr(args, "auth", None))]
     if getattr(args, "probe", None) is not None:
-        quoted += ["--probe", shlex.quote(args.probe)]
+        quoted += ["--probe", _url_word(args.probe, "JOBHOOK_PROBE")]
     if getattr(args, "cacert", None):
         quoted += ["--cacert", shlex.quote(args.cacert)]
     elif getattr(args, "insecure", False):
@@ -86,6 +88,17 @@ def replay_command(args: argparse.Namespace) -> str:
     if getattr(args, "only", None):
         quoted += ["--only", *(shlex.quote(name) for name in args.only)]
     return " ".join(quoted)
+
+
+def _url_word(url: str, variable: str = "JOBHOOK_URL") -> str:
+    """The URL as a shell word, or ``"$JOBHOOK_URL"`` when it holds a credential (a
+    ``?token=``, a ``user:password@``), or did: a report's target is already redacted."""
+    from jobhook_testkit._redact import REDACTED, redact_url
+
+    shown = redact_url(url)
+    if REDACTED in shown or "[credentials]@" in shown:
+        return f'"${variable}"'
+    return shlex.quote(url)
 
 
 def _header_word(name: str, value: str, auth: str | None) -> str:
@@ -136,7 +149,7 @@ def render_html(report: ContractReport, *, replay: str | None = None) -> str:
     target, which is right for a URL but not for ``--app``)."""
     data = report.as_dict()
     if replay is None:
-        replay = f"jobhook check {shlex.quote(report.target)}"
+        replay = f"jobhook check {_url_word(report.target)}"
         if report.auth is not None:
             replay += f" --auth {_AUTH_PLACEHOLDER}"
     replay += f" --seed {report.seed}"

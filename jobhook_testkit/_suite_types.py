@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jobhook_testkit._redact import redact_authorization
+from jobhook_testkit._redact import redact_authorization, redact_url
 
 if TYPE_CHECKING:
     from jobhook_testkit.delivery import Delivery
@@ -234,7 +234,7 @@ def _delivery_dict(delivery: Delivery) -> dict[str, Any]:
         "status_code": delivery.status_code,
         "elapsed": round(delivery.elapsed, 6),
         "method": request.method,
-        "url": request.url,
+        "url": redact_url(request.url),
         "sent_bytes": len(request.body),
         "authorization": redact_authorization(request.authorization),
         "reason": delivery.reason,

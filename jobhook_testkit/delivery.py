@@ -18,6 +18,7 @@ from jobhook_testkit._redact import (
     is_secret_header,
     redact_authorization,
     redact_headers,
+    redact_url,
     remembered,
     scrub,
     scrub_all,
@@ -116,7 +117,7 @@ class Delivery:
         # ``assert delivery.acknowledged, delivery`` says what happened; str() tells all.
         text = (
             f"<Delivery {self.outcome.value} after {self.elapsed:.3f} s: {self.reason}; "
-            f"{self.request.method} {self.request.url}>"
+            f"{self.request.method} {redact_url(self.request.url)}>"
         )
         return scrub(text, self.request.authorization)
 
@@ -174,7 +175,7 @@ def render(delivery: Delivery) -> str:
     auth_note = f"Authorization: {auth}" if auth is not None else "no Authorization"
     lines = [
         _HEADLINES[delivery.outcome],
-        f"  sent:      {request.method} {request.url}  "
+        f"  sent:      {request.method} {redact_url(request.url)}  "
         f"({len(request.body)} bytes, {auth_note})",
         f"             {_preview(request.body, quote=False)}",
         f"  received:  {_received(delivery)}",

@@ -94,9 +94,9 @@ class _Target:
     baseline: Delivery | None = field(default=None, repr=False)  # the first ordinary report
 
     def __repr__(self) -> str:  # pytest prints arguments in long tracebacks: no userinfo
-        from jobhook_testkit.sender import _without_userinfo
+        from jobhook_testkit._redact import redact_url
 
-        return f"<ReceiverContract target {_without_userinfo(self.url)}>"
+        return f"<ReceiverContract target {redact_url(self.url)}>"
 
 
 def _app_error_lines(

@@ -46,7 +46,7 @@ from werkzeug.wsgi import get_input_stream
 from jobhook_testkit import _answer
 from jobhook_testkit._jsonio import duplicate_key_message, duplicate_pointers, loads_strict
 from jobhook_testkit._recording_file import RecordingFile, is_recording_line
-from jobhook_testkit._redact import MIN_SECRET, redact_headers, remember, scrub
+from jobhook_testkit._redact import MIN_SECRET, redact_headers, redact_url, remember, scrub
 from jobhook_testkit.schema import Violation, unknown_fields, validate
 from jobhook_testkit.server import HEADERS_COMPLETE
 
@@ -201,7 +201,8 @@ def _request_path(environ: WSGIEnvironment) -> str:
     raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     path = raw.encode("latin-1", "replace").decode("utf-8", "replace") or "/"
     query = environ.get("QUERY_STRING", "")
-    return f"{path}?{query}" if query else path
+    # A credential in the query (?token=, ?code=) is kept as the Authorization is: redacted.
+    return redact_url(f"{path}?{query}") if query else path
 
 
 def _plain(start_response: StartResponse, status: int, reason: str, body: bytes = b"",

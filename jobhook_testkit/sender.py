@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from jobhook_testkit._inprocess import InProcessTransport, is_wsgi_app
-from jobhook_testkit._redact import is_secret_header, redact_authorization, remember
+from jobhook_testkit._redact import (
+    is_secret_header,
+    redact_authorization,
+    redact_url,
+    remember,
+    url_secrets,
+)
 from jobhook_testkit._transport import Request, Transport
 from jobhook_testkit._wire import WireTransport
 from jobhook_testkit.delivery import Delivery, Outcome, SentRequest
@@ -135,18 +141,6 @@ def _default_report() -> dict[str, Any]:
 
         return dict(load_schema()["examples"][0])
     return JobReportFactory().build()
-
-
-def _without_userinfo(url: str) -> str:
-    """``url`` without a ``user:password@`` part, so that no message can print it."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority = rest[:authority_end]
-    if "@" in authority:
-        rest = "[credentials]@" + authority.rpartition("@")[2] + rest[authority_end:]
-    return f"{scheme}{sep}{rest}"
 
 
 def _is_int(value: object) -> bool:
@@ -264,7 +258,8 @@ class FakeSender:
         self.close()
 
     def _init_url(self, url: str, path: str, verify: bool | str) -> None:
-        shown = _without_userinfo(url.strip())  # what error messages may print
+        shown = redact_url(url.strip())  # what error messages may print
+        remember(*url_secrets(url))  # and pytest's reports, which show arguments
         try:
             parts = urlsplit(url.strip())
             has_credentials = parts.username is not None or parts.password is not None
@@ -295,7 +290,7 @@ class FakeSender:
         try:
             host.encode("idna")
         except UnicodeError:
-            raise ValueError(f"invalid host name in {url!r}") from None
+            raise ValueError(f"invalid host name in {shown!r}") from None
         shown_host = f"[{host}]" if ":" in host else host
         default_port = port == (443 if parts.scheme == "https" else 80)
         self._host_header = shown_host if default_port else f"{shown_host}:{port}"
@@ -316,7 +311,7 @@ class FakeSender:
 
     def __repr__(self) -> str:
         # Also for a sender whose __init__ failed half-way (pytest shows its frames' self).
-        url = getattr(self, "url", "?")
+        url = redact_url(getattr(self, "url", "?"))
         auth = redact_authorization(getattr(self, "auth", None))
         timeout = getattr(self, "timeout", None)
         shown = f"{timeout:g}" if isinstance(timeout, float) else "?"

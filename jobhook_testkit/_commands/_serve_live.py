@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Protocol
 
 from jobhook_testkit._commands import _options
+from jobhook_testkit._redact import redact_url
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -156,7 +157,7 @@ class Live:
         if self.forwarder is not None and port is not None and _points_at_self(
             self.forwarder.url, port
         ):
-            raise UsageError(f"--forward-to {self.forwarder.url} is this serve itself "
+            raise UsageError(f"--forward-to {redact_url(self.forwarder.url)} is this serve itself "
                              f"(port {port}): each forward would be forwarded again")
         if self.forwarder is not None:
             try:
@@ -165,7 +166,7 @@ class Live:
                 raise UsageError(f"cannot record forwards to {self.forwarder.companion}: "
                                  f"{exc.strerror or exc}") from None
             stack.callback(self.forwarder.stop, 0.0)  # at once, if drain() did not run
-            print(f"jobhook serve: forwarding each delivery to {self.forwarder.url} "
+            print(f"jobhook serve: forwarding each delivery to {redact_url(self.forwarder.url)} "
                   f"(timeout {self.forward_timeout:g} s)", file=sys.stderr)
         if self.ui_port is not None:
             from jobhook_testkit._inspector import Inspector

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from jobhook_testkit._check_context import scrub_secrets
     from jobhook_testkit._commands._payloads import deliver_value
     from jobhook_testkit._jsonio import DEFAULT_MAX_BYTES, InputError
-    from jobhook_testkit._redact import scrub
+    from jobhook_testkit._redact import redact_url, scrub
     from jobhook_testkit.contract import ReceiverUnreachableError, preflight
     from jobhook_testkit.delivery import Outcome
     from jobhook_testkit.sender import FakeSender
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
     failed = sent - acknowledged
     summary = (
-        f"replayed {sent} report(s) to {sender.url}: {acknowledged} acknowledged"
+        f"replayed {sent} report(s) to {redact_url(sender.url)}: {acknowledged} acknowledged"
         + (f", {failed} NOT acknowledged" if failed else "")
         + (f", {total - sent} not sent" if sent < total else "")
         + (f"; {notes} skipped" if notes else "")

@@ -15,6 +15,7 @@ from typing import Any
 
 from jobhook_testkit._commands import _options
 from jobhook_testkit._commands._headers import framing_problem
+from jobhook_testkit._redact import redact_url
 
 HELP = "deliver one job report to a receiver and print what happened (exit 0 if acknowledged)"
 
@@ -152,6 +153,6 @@ def run(args: argparse.Namespace) -> int:
 
     if delivery.status_code is None and never_reached(delivery.reason):
         # Not the receiver's answer: it was never reached. An I/O error, as for check.
-        return _fail(f"receiver unreachable at {sender.url}: {delivery.reason} "
+        return _fail(f"receiver unreachable at {redact_url(sender.url)}: {delivery.reason} "
                      + _options.unreachable_hint(delivery.reason, "delivered"))
     return EXIT_OK if delivery.acknowledged else EXIT_PROBLEMS
