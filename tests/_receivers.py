@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -106,3 +107,12 @@ def answering(status: str, headers: Iterable[tuple[str, str]] = ()) -> Callable[
         return [b""]
 
     return app
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (bound, then released): one to
+    listen on, or one where a connection is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

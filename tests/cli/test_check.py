@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from _receivers import free_port
 
 from jobhook_testkit.cli import main
 from jobhook_testkit.contract import Level, check_names, get_check
@@ -27,13 +27,6 @@ def _from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delenv("JOBHOOK_BREAK", raising=False)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_the_flask_example_passes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,7 +70,7 @@ def test_each_check_fails_through_the_cli_on_the_receiver_built_to_break_it(
 def test_an_unreachable_url_exits_2_before_checking_anything(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    port = _closed_port()
+    port = free_port()
 
     code = main(["check", f"http://127.0.0.1:{port}/hooks/jobs", "--timeout", "1"])
 

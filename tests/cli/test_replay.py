@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _receivers import free_port
 
 from jobhook_testkit import load_schema
 from jobhook_testkit.cli import main
@@ -104,13 +105,6 @@ def test_a_recorded_lone_surrogate_is_replayed_as_the_escape_it_arrived_as(
     assert "Traceback" not in err
     assert [d.report for d in second.deliveries] == [d.report for d in first.deliveries]
     assert b'"odd":"\\ud800"' in second.deliveries[0].body
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port  # nothing listens there now
 
 
 def test_an_unreachable_receiver_exits_2_and_nothing_is_sent(

@@ -8,12 +8,11 @@ URL as given, so the token is as secret as an Authorization value.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _receivers import answering
+from _receivers import answering, free_port
 from _serve_harness import serving
 
 from jobhook_testkit import FakeSender
@@ -31,13 +30,6 @@ FLASK_APP = "examples/flask_receiver/app.py:create_app"
 def receiver() -> Iterator[LiveServer]:
     with serve_wsgi(answering("204 No Content")) as server:
         yield server
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.parametrize(
@@ -85,7 +77,7 @@ def test_send_shows_the_url_with_its_token_redacted(
 def test_an_unreachable_receiver_is_named_without_its_token(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    url = f"http://127.0.0.1:{closed_port()}/hook?code={TOKEN}"
+    url = f"http://127.0.0.1:{free_port()}/hook?code={TOKEN}"
     assert main(["send", url, "--timeout", "2"]) == 2
     out, err = capsys.readouterr()
     assert f"receiver unreachable at http://127.0.0.1:{url.split(':')[2].split('/')[0]}" \

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _receivers import free_port
 
 from jobhook_testkit.recorder import LiveRecorder, serve_recorder
 
@@ -118,13 +118,6 @@ def test_rejected_and_unauthorized_deliveries_are_lost_too() -> None:
     assert counted == sum(e["num_failures"] for e in by_name.values()) == recorder.refused > 0
     assert f"{counted} answered 401, not 2xx" in result.stderr
     assert_no_secret(result.stdout, result.stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_distributed_master_and_worker_on_loopback() -> None:

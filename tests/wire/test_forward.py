@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _receivers import free_port
 from _serve_harness import serving
 
 from jobhook_testkit import FakeSender, JobReportFactory
@@ -26,13 +27,6 @@ def local() -> Iterator[LiveRecorder]:
     """The developer's local receiver (a recorder: it keeps what it got)."""
     with serve_recorder() as recorder:
         yield recorder
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_the_same_bytes_content_type_and_authorization_reach_the_local_receiver(
@@ -94,7 +88,7 @@ def test_the_path_is_appended_only_where_the_url_asks_for_it(
 
 
 def test_a_local_receiver_that_is_down_costs_nothing(tmp_path: Path) -> None:
-    down = f"http://127.0.0.1:{closed_port()}/hook"
+    down = f"http://127.0.0.1:{free_port()}/hook"
     with serving(tmp_path, "--forward-to", down) as serve:
         delivered = [FakeSender(serve.url).deliver() for _ in range(3)]
     assert [d.status_code for d in delivered] == [204, 204, 204]

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import trustme
+from _receivers import free_port
 
 from jobhook_testkit.delivery import Outcome
 from jobhook_testkit.sender import FakeSender
@@ -105,13 +106,6 @@ def listening(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[
         listener.sock.close()
 
 
-def _free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def resolve_as(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, int, list[int]], list[Any]]:
     """``resolve_as(name, port, [real ports])``: ``name:port`` resolves to those 127.0.0.1
@@ -172,13 +166,13 @@ def test_an_explicit_default_port_is_left_out_of_the_host_header(resolve_as: Any
 def test_the_next_resolved_address_is_tried_when_the_first_refuses(resolve_as: Any) -> None:
     # localhost -> ::1 (nobody listening) then 127.0.0.1 (the receiver): still delivered.
     with listening(OK) as server:
-        resolve_as("receiver.test", 8080, [_free_port(), server.port])
+        resolve_as("receiver.test", 8080, [free_port(), server.port])
         delivery = FakeSender("http://receiver.test:8080/hooks", timeout=2).deliver()
     assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
 
 
 def test_when_every_address_refuses_the_failure_says_so(resolve_as: Any) -> None:
-    resolve_as("receiver.test", 8080, [_free_port(), _free_port()])
+    resolve_as("receiver.test", 8080, [free_port(), free_port()])
     delivery = FakeSender("http://receiver.test:8080/hooks", timeout=2).deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED
     assert delivery.reason.endswith("(connecting)"), delivery.reason
@@ -806,7 +800,7 @@ def test_an_ip_address_that_cannot_be_used_says_why_not_none() -> None:
 
 
 def test_a_refused_connection_has_no_status_text_or_headers() -> None:
-    delivery = FakeSender(f"http://127.0.0.1:{_free_port()}/", timeout=1).deliver()
+    delivery = FakeSender(f"http://127.0.0.1:{free_port()}/", timeout=1).deliver()
     assert delivery.outcome is Outcome.CONNECTION_FAILED
     assert (delivery.status_code, delivery.status_text, delivery.response_headers) == (
         None, "", {})
