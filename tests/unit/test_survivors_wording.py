@@ -19,7 +19,6 @@ from jobhook_testkit import schema
 from jobhook_testkit._wording import FieldErrors, value_key, verdict
 
 Reference = Draft202012Validator
-Search = Any
 
 
 def _reference_faults(rule: str, setting: Any, value: Any) -> bool:
@@ -28,7 +27,7 @@ def _reference_faults(rule: str, setting: Any, value: Any) -> bool:
     return bool(list(check(validator, setting, value, {rule: setting}) or ()))
 
 
-def _search(rule: str, setting: Any) -> Search:
+def _search(rule: str, setting: Any) -> Any:
     return re.compile(setting).search if rule == "pattern" else None
 
 
