@@ -54,8 +54,8 @@ class PreCheck:
             ]
         lines.append("    return frozenset(bad)")
         namespace = dict(constants, required=required, missing=object())
-        exec("\n".join(lines), namespace)  # our own text, built from the schema's keywords
         self.source = "\n".join(lines)
+        exec(self.source, namespace)  # our own text, built from the schema's keywords
         self.suspects: Callable[[object], frozenset[str] | None] = namespace["suspects"]
         """The properties the reference must look at ("" for the top level); an empty set
         when the payload is certainly valid; None when only a full check will do."""

@@ -10,7 +10,7 @@ import pytest
 from _payload_corpus import odd_python_payloads, payloads
 
 from jobhook_testkit import JobReportFactory, load_schema, schema
-from jobhook_testkit._precheck import compile_schema
+from jobhook_testkit._precheck import compile_schema, ecma_pattern
 
 
 @pytest.fixture
@@ -124,3 +124,97 @@ def test_words_learned_from_the_reference_match_it_on_later_values(
     monkeypatch.setattr(schema, "_pre_check", lambda: None)
     monkeypatch.setattr(schema, "_fast_validator", lambda: None)
     assert [schema.validate(p) for p in broken] == learned
+
+
+# -- A schema author's small schema, compiled: which fields the pre-check names ---------------
+
+def _even(value: str) -> bool:
+    return int(value) % 2 == 0  # raises ValueError on a value that is not a number
+
+
+_SMALL: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "count"],
+    "properties": {
+        "name": {"type": "string", "minLength": 2, "pattern": "^[a-z]+$",
+                 "description": "an annotation, never a reason to suspect"},
+        "kind": {"type": "string", "enum": ["a", "b"]},
+        "count": {"type": "integer", "minimum": 1},
+        "code": {"type": "string", "format": "even"},
+    },
+}
+
+
+class _Name(str):
+    """A str subclass: the reference judges it, not the pre-check."""
+
+
+@pytest.mark.parametrize(
+    ("payload", "suspects"),
+    [
+        ({"name": "ab", "count": 1}, set()),
+        ({"name": "ab", "count": 1, "kind": "b", "code": "24", "extra": [None]}, set()),
+        ({"count": 1}, {""}),
+        ({}, {""}),
+        ({"name": "a", "count": 1}, {"name"}),
+        ({"name": "AB", "count": 1}, {"name"}),
+        ({"name": "ab\n", "count": 1}, {"name"}),  # `$` is the very end, as in ECMA-262
+        ({"name": None, "count": 1}, {"name"}),  # null is a value, not a missing field
+        ({"name": _Name("ab"), "count": 1}, {"name"}),
+        ({"name": "ab", "count": 0}, {"count"}),
+        ({"name": "ab", "count": True}, {"count"}),
+        ({"name": "ab", "count": 3.0}, {"count"}),
+        ({"name": "ab", "count": 1, "kind": "c"}, {"kind"}),
+        ({"name": "ab", "count": 1, "code": "23"}, {"code"}),
+        ({"name": "ab", "count": 1, "code": "x"}, {"code"}),  # its checker raised
+        ({"name": 5, "kind": 1, "code": 24}, {"", "name", "kind", "code"}),
+    ],
+)
+def test_a_small_schema_compiles_to_a_pre_check_naming_exactly_the_doubtful_fields(
+    payload: dict[str, Any], suspects: set[str]
+) -> None:
+    pre_check = compile_schema(_SMALL, {"even": _even}, ecma_pattern)
+    assert pre_check is not None
+    assert pre_check.suspects(payload) == frozenset(suspects)
+
+
+@pytest.mark.parametrize("payload", [[], "x", None, 3, {"a": 1}.items()])
+def test_anything_but_an_object_is_left_to_the_full_check(payload: object) -> None:
+    pre_check = compile_schema(_SMALL, {"even": _even}, ecma_pattern)
+    assert pre_check is not None
+    assert pre_check.suspects(payload) is None
+
+
+def test_a_bare_object_schema_compiles_and_finds_nothing_to_suspect() -> None:
+    pre_check = compile_schema({"type": "object"}, {}, ecma_pattern)
+    assert pre_check is not None
+    assert pre_check.suspects({}) == pre_check.suspects({"a": [1]}) == frozenset()
+
+
+def test_every_root_annotation_and_keyword_it_reads_still_compiles() -> None:
+    annotated = dict(
+        _SMALL, title="t", description="d", examples=[{}], default={}, deprecated=False,
+        readOnly=False, writeOnly=False, additionalProperties=True,
+        **{"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:x",
+           "$comment": "c"},
+    )
+    pre_check = compile_schema(annotated, {"even": _even}, ecma_pattern)
+    assert pre_check is not None
+    assert pre_check.suspects({"name": "ab", "count": 1}) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("^ab$", "ab", True),
+        ("^ab$", "ab\n", False),  # Python's `$` would match before the final newline
+        ("^ab", "ab", True),  # no `$`: the pattern is left alone
+        ("^ab", "abc\n", True),
+        (r"^a\$", "a$", True),  # an escaped `$` is a dollar sign, not the end
+        (r"^a\$", "a", False),
+    ],
+)
+def test_ecma_pattern_reads_a_pattern_as_json_schema_means_it(
+    pattern: str, text: str, matches: bool
+) -> None:
+    assert (ecma_pattern(pattern).search(text) is not None) is matches
