@@ -66,29 +66,33 @@ def redact_url(url: str) -> str:
     value of each credential-named query parameter (see :func:`is_secret_query_parameter`)
     ``[redacted]``, in the query and in a fragment that holds parameters alike. Works on
     any text, a malformed URL included (error messages show those)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, rest = rest[:authority_end], rest[authority_end:]
-    if "@" in authority:
+    head, authority, rest = _split_url(url)
+    if "@" in authority:  # the host is after the last "@": a password may hold one
         authority = "[credentials]@" + authority.rpartition("@")[2]
-    return f"{scheme}{sep}{authority}{_SECRET_PARAMETER.sub(_hide_value, rest)}"
+    return f"{head}{authority}{_SECRET_PARAMETER.sub(_hide_value, rest)}"
 
 
 def url_secrets(url: str) -> list[str]:
     """The credentials a URL holds, as written and percent-decoded (to :func:`remember`)."""
     from urllib.parse import unquote_plus
 
-    found = [match["value"] for match in _SECRET_PARAMETER.finditer(url)
+    _, authority, rest = _split_url(url)
+    found = [match["value"] for match in _SECRET_PARAMETER.finditer(rest)
              if is_secret_query_parameter(match["name"])]
-    authority = url.partition("://")[2] or url
-    authority = authority[:min((i for i in (authority.find(c) for c in "/?#") if i >= 0),
-                               default=len(authority))]
     if "@" in authority:
         userinfo = authority.rpartition("@")[0]
         found += [userinfo, userinfo.partition(":")[2]]
     return [form for value in found if value for form in {value, unquote_plus(value)}]
+
+
+def _split_url(url: str) -> tuple[str, str, str]:
+    """``(scheme://, authority, the rest)``; the authority ends at the first ``/``, ``?``
+    or ``#`` (a request path alone has none: it starts with "/")."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    return scheme + sep, rest[:end], rest[end:]
 
 
 # One ``name=value`` of a query (after "?") or of a fragment written as parameters.
@@ -173,7 +177,8 @@ def _replacements(secret: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def _forms(value: str) -> Iterator[str]:
-    forms = {value, value.strip(), " ".join(value.split())}
+    # Stripped: whitespace around a value is no part of the secret (and left in place).
+    forms = {value.strip(), " ".join(value.split())}
     for form in list(forms):  # as a JSON encoder writes it (some escape "/" too)
         escaped = json.dumps(form)[1:-1]
         forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(form, ensure_ascii=False)[1:-1]}

@@ -13,6 +13,17 @@ from jobhook_testkit._redact import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _cold_caches() -> None:
+    """Each test starts as a fresh process does: nothing worked out for a secret yet
+    (the forms of each secret are cached per process, so an earlier test's secret would
+    otherwise skip the code under test)."""
+    from jobhook_testkit import _redact
+
+    _redact._replacements.cache_clear()
+    _redact._longest_first.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -23,6 +34,9 @@ from jobhook_testkit._redact import (
         ("Bearer", REDACTED),  # a lone word may be the secret itself
         ("tok3n with spaces", REDACTED),  # not an auth scheme: hide it all
         ("Token-Type value", REDACTED),
+        ("Bearer two words", "Bearer [redacted]"),  # a credential with a space in it
+        ("Abcdefghijklmnopqrst tok3n", "Abcdefghijklmnopqrst [redacted]"),  # 20 letters
+        ("Abcdefghijklmnopqrstu tok3n", REDACTED),  # 21: a word, not a scheme
         ("", ""),
         (None, None),
     ],
@@ -196,3 +210,73 @@ def test_scrub_all_scrubs_each_secret() -> None:
     assert scrub_all(text, ["Bearer first-secret", "second-secret-x", None]) == (
         "a=Bearer [redacted] b=[redacted]"
     )
+
+
+def test_an_empty_secret_header_stays_empty() -> None:
+    assert redact_headers({"Authorization": "", "X-Api-Key": "k"}) == {
+        "Authorization": "", "X-Api-Key": REDACTED}
+
+
+def test_a_credential_with_spaces_is_scrubbed_whole_and_in_part() -> None:
+    secret = "Bearer part-one part-two"
+    assert scrub(f"got {secret}!", secret) == "got Bearer [redacted]!"
+    assert scrub("echo: part-one part-two", secret) == "echo: [redacted]"
+
+
+def test_remembering_a_credential_again_makes_it_the_most_recent() -> None:
+    from jobhook_testkit import _redact
+
+    _redact.remember("Bearer again-1234", "Bearer other-5678")
+    _redact.remember("Bearer again-1234")
+    assert _redact.remembered()[-2:] == ("Bearer other-5678", "Bearer again-1234")
+    _redact.remember("12345678")  # exactly the shortest scrubbed length
+    assert _redact.remembered()[-1] == "12345678"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # A password holding an unescaped "@": the host is after the last one.
+        ("http://user:p@ss@h.example/hook", "http://[credentials]@h.example/hook"),
+        ("http://Xavier:pw@h.example/#frag", "http://[credentials]@h.example/#frag"),
+        # Another URL in the query is not the authority.
+        ("http://h/cb?next=https://u:pw@x/", "http://h/cb?next=https://u:pw@x/"),
+        ("/user@x/hook?id=1", "/user@x/hook?id=1"),  # a path is no authority
+    ],
+)
+def test_only_the_authority_holds_userinfo(url: str, shown: str) -> None:
+    from jobhook_testkit._redact import redact_url
+
+    assert redact_url(url) == shown
+
+
+def test_the_credentials_a_url_holds_as_written_and_decoded() -> None:
+    from jobhook_testkit._redact import url_secrets
+
+    assert {"me:p@ss", "p@ss"} <= set(url_secrets("http://me:p@ss@h/"))  # "@" unescaped
+    assert {"me:pa:ss", "pa:ss"} <= set(url_secrets("http://me:pa:ss@h/"))  # ":" in it
+    found = url_secrets("https://me:p%40ss@h/p?token=a%2Fb&x=1&sig=&code=c+d#state=2")
+    assert sorted(found) == sorted(["a%2Fb", "a/b", "c+d", "c d", "me:p%40ss", "me:p@ss",
+                                    "p%40ss", "p@ss"])
+    assert url_secrets("https://h/p?next=https://u:pw@x/&id=1") == []
+    assert url_secrets("https://h/p?page=2") == []
+
+
+@pytest.mark.parametrize(
+    ("secret", "echo", "cleaned"),
+    [
+        # JSON written with ensure_ascii=False: letters kept, the tab escaped.
+        ("Bearer ключ\tсекрет-1", '{"a": "Bearer ключ\\tсекрет-1"}', '{"a": "Bearer [redacted]"}'),
+        # A Python repr of a value holding both quotes escapes the single one.
+        ("Bearer it's-\"quoted\"-tok", "{'a': 'Bearer it\\'s-\"quoted\"-tok'}",
+         "{'a': 'Bearer [redacted]'}"),
+        # A log line that folded the credential's inner whitespace.
+        ("Bearer part-one\t\tpart-two", "got Bearer part-one part-two", "got Bearer [redacted]"),
+        # Whitespace around a value is not part of it: the text around the echo is kept.
+        ("  Bearer abcdefgh  ", "x  Bearer abcdefgh  y", "x  Bearer [redacted]  y"),
+    ],
+)
+def test_scrub_catches_an_echo_as_a_python_receiver_writes_it(
+    secret: str, echo: str, cleaned: str
+) -> None:
+    assert scrub(echo, secret) == cleaned
