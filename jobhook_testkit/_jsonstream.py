@@ -225,7 +225,8 @@ def _torn_first_line(reader: _Bytes, start: int, probe: int) -> bool:
     their own)? Up to ``probe`` bytes are read to tell. False leaves the source to
     :func:`_whole`: one document (a pretty-printed report, limited as the whole file), broken
     input (its error is worded there), or too big to tell here."""
-    while len(reader.buf) - start < probe and reader.fill():
+    # One read past the probe: a source that ends exactly at it is then known to end there.
+    while len(reader.buf) - start <= probe and reader.fill():
         pass
     window = reader.buf[start:start + probe]
     if not reader.eof:  # the last line in the window may go on past it

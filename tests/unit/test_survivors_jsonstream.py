@@ -175,24 +175,44 @@ def test_two_pretty_printed_reports_one_after_the_other_are_an_error_not_the_fir
 
 
 TORN = [
-    pytest.param('{"id": "AYb3', "Unterminated string starting at", 8, id="in-a-string"),
-    pytest.param('  {"id": "AYb3', "Unterminated string starting at", 10, id="indented"),
-    pytest.param("x", "Expecting value", 1, id="one-stray-character"),
+    pytest.param('{"id": "AYb3', 30, "Unterminated string starting at", 8, id="in-a-string"),
+    pytest.param('  {"id": "AYb3', 30, "Unterminated string starting at", 10, id="indented"),
+    pytest.param("x", 24, "Expecting value", 1, id="one-stray-character"),
 ]
 
 
-@pytest.mark.parametrize(("first", "message", "column"), TORN)
+@pytest.mark.parametrize("chunk", [1 << 20, 4])
+@pytest.mark.parametrize(("first", "max_bytes", "message", "column"), TORN)
 def test_ndjson_with_a_torn_first_line_is_streamed_line_by_line(
-    tmp_path: Path, first: str, message: str, column: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, first: str, max_bytes: int,
+    message: str, column: int,
 ) -> None:
     """A recording torn at its start, larger than --max-bytes (which limits each line):
-    only the torn line is lost, and the blank lines before it keep the numbering."""
+    only the torn line is lost, and the blank lines before it keep the numbering. The
+    look-ahead (--max-bytes here) holds the torn line and one whole line, which is enough;
+    read at once, or 4 bytes at a time as from a slow pipe (``_CHUNK``)."""
+    monkeypatch.setattr(_jsonstream, "_CHUNK", chunk)
     path = tmp_path / "r.ndjson"
-    path.write_text("\n\n" + _lines(first, *(json.dumps({"n": i}) for i in range(20))))
-    assert path.stat().st_size > 100
-    assert _found(read_documents(str(path), max_bytes=24)) == [
-        (str(path), 3, "", None, f"malformed JSON at line 3, column {column}: {message}")
-    ] + [(str(path), i + 4, "", {"n": i}, None) for i in range(20)]
+    path.write_text("\n" * 10 + _lines(first, *(json.dumps({"n": 1000 + i}) for i in range(20))))
+    assert _found(read_documents(str(path), max_bytes=max_bytes)) == [
+        (str(path), 11, "", None, f"malformed JSON at line 11, column {column}: {message}")
+    ] + [(str(path), i + 12, "", {"n": 1000 + i}, None) for i in range(20)]
+
+
+def test_a_torn_recording_that_ends_exactly_at_the_look_ahead_is_still_streamed(
+    tmp_path: Path,
+) -> None:
+    """After a byte order mark, the torn line and a last line without a newline fill the
+    look-ahead (--max-bytes) exactly: that last line is known to be whole, so the file is
+    NDJSON (one line each within the limit), not one document 3 bytes over it."""
+    path = tmp_path / "r.ndjson"
+    content = b'{"id": "AYb3\n{"n": 1}'
+    path.write_bytes(b"\xef\xbb\xbf" + content)
+    assert _found(read_documents(str(path), max_bytes=len(content))) == [
+        (str(path), 1, "", None,
+         "malformed JSON at line 1, column 8: Unterminated string starting at"),
+        (str(path), 2, "", {"n": 1}, None),
+    ]
 
 
 def test_a_torn_recording_whose_look_ahead_ends_inside_a_byte_order_mark(
