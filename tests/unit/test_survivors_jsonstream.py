@@ -119,9 +119,11 @@ def test_a_pretty_printed_report_is_limited_as_the_whole_file(
 def test_stdin_is_refused_at_the_first_byte_past_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Stdin has no size to check first: it is read (a byte at a time here) up to the
-    limit, and one byte more is refused, not cut off and parsed."""
+    """Stdin has no size to check first: it is read (a byte at a time here, ``_CHUNK``) up
+    to the limit, and one byte more is refused, not cut off and parsed. The look-ahead
+    (``PROBE``) is shorter than the limit, as it is for any limit over 1 MiB."""
     monkeypatch.setattr(_jsonstream, "_CHUNK", 1)
+    monkeypatch.setattr(_jsonstream, "PROBE", 4)
     text = b'{\n "a": 1\n}'
     _stdin(monkeypatch, io.BytesIO(text))
     assert _found(read_documents("-", max_bytes=len(text))) == [
