@@ -189,18 +189,14 @@ def _decide(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iter
         except (ValueError, RecursionError):
             pass
         else:
-            if _more_follows(reader, probe, start):
+            if _more_follows(reader, probe):
                 return _start_ndjson(reader, name, start, blank, max_bytes)
             return _one_value(name, found)  # one value on one line
     if first is None or first:
         if reader.buf[start:start + probe].lstrip().startswith(b"["):
             return _start_array(reader, name, start, blank, max_bytes)
-        if first is not None:
-            kind, found = _look_further(reader, start, probe)
-            if kind == "ndjson":
-                return _start_ndjson(reader, name, start, blank, max_bytes)
-            if kind == "value":
-                return _one_value(name, found)
+        if first is not None and _torn_first_line(reader, start, probe):
+            return _start_ndjson(reader, name, start, blank, max_bytes)
     return _whole(reader, name, size, max_bytes)
 
 
@@ -211,9 +207,10 @@ def _one_value(name: str, value: Any) -> Iterator[Document]:
     return iter([_document(name, value)])
 
 
-def _more_follows(reader: _Bytes, probe: int, start: int) -> bool:
+def _more_follows(reader: _Bytes, probe: int) -> bool:
     """After a first line that is a whole value: is there another non-blank line?"""
-    while reader.pos - start <= probe:
+    end = reader.pos  # of the first line: whatever its length, ``probe`` bytes are looked at
+    while reader.pos - end <= probe:
         line = reader.line(probe)
         if line is None or line.strip():
             return True
@@ -222,34 +219,32 @@ def _more_follows(reader: _Bytes, probe: int, start: int) -> bool:
     return True  # a mile of blank lines: read on as NDJSON, which skips them
 
 
-def _look_further(reader: _Bytes, start: int, probe: int) -> tuple[str, Any]:
-    """The first line is not a value by itself: read up to ``probe`` bytes and say what the
-    source is: ``("value", v)`` a small file holding one value (a pretty-printed report),
-    ``("ndjson", None)`` NDJSON whose first line was torn (broken where a document could not
-    continue, and whole JSON objects follow on lines of their own), or ``("whole", None)``:
-    read it whole (too big to tell here, or broken: its error is worded there)."""
-    while len(reader.buf) - start < probe and reader.fill():
+def _torn_first_line(reader: _Bytes, start: int, probe: int) -> bool:
+    """The first line is not a value by itself: is this NDJSON whose first line was torn
+    (broken where a document could not continue, and whole JSON objects follow on lines of
+    their own)? Up to ``probe`` bytes are read to tell. False leaves the source to
+    :func:`_whole`: one document (a pretty-printed report, limited as the whole file), broken
+    input (its error is worded there), or too big to tell here."""
+    # One read past the probe: a source that ends exactly at it is then known to end there.
+    while len(reader.buf) - start <= probe and reader.fill():
         pass
     window = reader.buf[start:start + probe]
-    complete = reader.eof and len(reader.buf) - start <= probe
-    if not complete:
+    if not reader.eof:  # the last line in the window may go on past it
         window = window[:window.rfind(b"\n") + 1]
     try:
         text = window.decode("utf-8")
     except UnicodeDecodeError:
-        return "whole", None
+        return False
     try:
-        value, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+        _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
     except json.JSONDecodeError as exc:
         if exc.pos > text.find("\n"):  # broken after the first line: one document
-            return "whole", None
+            return False
     except (ValueError, RecursionError):
         pass
     else:
-        if complete and not text[end:].strip():
-            return "value", value
-        return "whole", None
-    return ("ndjson", None) if _looks_like_ndjson(text, 0) else ("whole", None)
+        return False  # a value that goes on past its first line: one document
+    return _looks_like_ndjson(text, 0)
 
 
 def _whole(reader: _Bytes, name: str, size: int | None, max_bytes: int) -> Iterator[Document]:
