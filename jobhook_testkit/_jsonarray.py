@@ -109,7 +109,7 @@ def _incomplete_tail(data: bytes) -> int:
         byte = data[-back]
         if byte & 0xC0 == 0x80:  # a continuation byte: look further back
             continue
-        if byte < 0xC0:
+        if byte < 0xC2:  # ASCII, or C0/C1, which start no sequence: invalid at once
             return 0
         needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
         return back if needed > back else 0
@@ -173,22 +173,22 @@ def _element(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> tu
             text, pos, index, name, max_bytes
         ):
             continue  # a number may go on in the next chunk
-        if _utf8_size(text.buf, pos, end) > max_bytes:
+        if _utf8_size(text.buf[pos:end]) > max_bytes:
             raise _too_large(name, index, max_bytes)
         return value, end
 
 
 def _read_on(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> bool:
-    if _utf8_size(text.buf, pos, len(text.buf)) > max_bytes:
+    if _utf8_size(text.buf[pos:]) > max_bytes:
         raise _too_large(name, index, max_bytes)
     before = len(text.buf)
     text.more()
     return len(text.buf) > before
 
 
-def _utf8_size(buf: str, start: int, end: int) -> int:
-    """The size of ``buf[start:end]`` in the source, in bytes (what --max-bytes counts)."""
-    return len(buf[start:end].encode("utf-8"))
+def _utf8_size(text: str) -> int:
+    """The size of ``text`` in the source, in bytes (what --max-bytes counts)."""
+    return len(text.encode("utf-8"))
 
 
 def _too_large(name: str, index: int, max_bytes: int) -> InputError:

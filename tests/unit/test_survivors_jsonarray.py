@@ -75,8 +75,9 @@ def _until_blocked(monkeypatch: pytest.MonkeyPatch, *pieces: bytes) -> list[tupl
     return found
 
 
-# "café", a 2-byte, a 3-byte (U+0800..U+0FFF: lead byte E0), a 3-byte and a 4-byte character.
-TEXT = '[\n"café",\n"अ",\n"顧",\n"🚀",\n1\n]\n'.encode()
+# 2-byte characters (lead bytes C2 and C3), 3-byte ones (lead E0 for U+0800..U+0FFF, and
+# E9) and a 4-byte one.
+TEXT = '[\n"£ café",\n"अ",\n"顧",\n"🚀",\n1\n]\n'.encode()
 
 
 @pytest.mark.parametrize("cut", range(2, len(TEXT)))
@@ -85,7 +86,7 @@ def test_a_character_cut_between_two_reads_is_read_whole(
 ) -> None:
     """Every split of the array between two reads, inside each kind of UTF-8 sequence."""
     assert _read_stdin(monkeypatch, TEXT[:cut], TEXT[cut:]) == [
-        ("café", None), ("अ", None), ("顧", None), ("🚀", None), (1, None),
+        ("£ café", None), ("अ", None), ("顧", None), ("🚀", None), (1, None),
     ]
 
 
@@ -142,10 +143,12 @@ def test_a_broken_array_is_reported_without_waiting_for_more(
     assert [(d.value, d.error) for d in iter_documents("-")] == [(1, None), (None, error)]
 
 
+@pytest.mark.parametrize("stray", [b"\x80", b"\xc0", b"\xc1"])
 def test_a_stray_byte_is_reported_without_waiting_for_more(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, stray: bytes
 ) -> None:
-    _pipe(monkeypatch, [b'[\n"a",\n', b"\x80"], open_after=True)
+    """A continuation byte with no lead, or C0/C1 (which no UTF-8 sequence starts with)."""
+    _pipe(monkeypatch, [b'[\n"a",\n', stray], open_after=True)
     assert [(d.value, d.error) for d in iter_documents("-")] == [
         ("a", None), (None, "invalid UTF-8 at line 3, column 1 (byte offset 7)"),
     ]
