@@ -11,6 +11,7 @@ boundaries with inputs of a few bytes.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -304,27 +305,35 @@ def _limit_error(name: str, index: int, limit: str) -> str:
             "(raise it with --max-bytes)")
 
 
-def test_an_element_read_whole_over_the_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("element", "limit", "shown"),
+    [('{"long": "' + "x" * 2000 + '"}', 1500, "1.5 KiB"), ('"' + "é" * 16 + '"', 30, "30 bytes")],
+    ids=["ascii", "accented"],
+)
+def test_an_element_read_whole_over_the_limit(
+    tmp_path: Path, element: str, limit: int, shown: str
+) -> None:
+    """The limit counts bytes, not characters, as for an NDJSON line: 16 "é" between quotes
+    are 18 characters but 34 bytes of UTF-8."""
     path = tmp_path / "capture.json"
-    path.write_text('[\n{"n": 1},\n{"long": "' + "x" * 2000 + '"}\n]\n', encoding="utf-8")
+    path.write_text('[\n{"n": 1},\n' + element + "\n]\n", encoding="utf-8")
     with pytest.raises(InputError) as raised:
-        read_documents(str(path), max_bytes=1500)
-    assert str(raised.value) == _limit_error(str(path), 1, "1.5 KiB")
+        read_documents(str(path), max_bytes=limit)
+    assert str(raised.value) == _limit_error(str(path), 1, shown)
+    size = len(element.encode())
+    assert [d.value for d in read_documents(str(path), max_bytes=size)] == [
+        {"n": 1}, json.loads(element),
+    ]
 
 
-def test_an_element_over_the_limit_while_a_string_is_still_arriving(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("opening", "filler", "closing"), [(b'"', b"x", b'"'), (b"", b"1", b"")],
+                         ids=["string", "number"])
+def test_an_element_over_the_limit_while_it_is_still_arriving(
+    monkeypatch: pytest.MonkeyPatch, opening: bytes, filler: bytes, closing: bytes
 ) -> None:
-    _pipe(monkeypatch, [b'[\n1,\n"' + b"x" * 8] + [b"x" * 8] * 4 + [b'"\n]'])
-    with pytest.raises(InputError) as raised:
-        read_documents("-", max_bytes=20)
-    assert str(raised.value) == _limit_error("<stdin>", 1, "20 bytes")
-
-
-def test_an_element_over_the_limit_while_a_number_is_still_arriving(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    _pipe(monkeypatch, [b"[\n1,\n" + b"1" * 8] + [b"1" * 8] * 4 + [b"\n]"])
+    """Refused as soon as what has come of it is over the limit, not once it is whole."""
+    _pipe(monkeypatch, [b"[\n1,\n" + opening + filler * 8] + [filler * 8] * 4
+          + [closing + b"\n]"])
     with pytest.raises(InputError) as raised:
         read_documents("-", max_bytes=20)
     assert str(raised.value) == _limit_error("<stdin>", 1, "20 bytes")
@@ -350,13 +359,3 @@ def test_many_small_elements_read_in_small_pieces_pass_a_small_limit(
     pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
     assert len(text) > 600
     assert _read_stdin(monkeypatch, *pieces, max_bytes=12) == [({"n": i}, None) for i in range(60)]
-
-
-def test_the_limit_counts_bytes_not_characters(tmp_path: Path) -> None:
-    """An element of 18 characters is 34 bytes of UTF-8, as it would be on an NDJSON line."""
-    path = tmp_path / "capture.json"
-    path.write_text('[\n{"n": 1},\n"' + "é" * 16 + '"\n]\n', encoding="utf-8")
-    with pytest.raises(InputError) as raised:
-        read_documents(str(path), max_bytes=30)
-    assert str(raised.value) == _limit_error(str(path), 1, "30 bytes")
-    assert [d.value for d in read_documents(str(path), max_bytes=34)] == [{"n": 1}, "é" * 16]
