@@ -24,6 +24,8 @@ _CHUNK = 1 << 20
 _SPACE = re.compile(r"[ \t\n\r]*")
 # A decode error this close to the end of what was read may only mean "read more".
 _NEAR_END = 64
+# What a number cut by the end of what was read stops at: "1." of 1.5, "1e"/"1e-" of 1e-3.
+_CUT_NUMBER = re.compile(r"[.eE][-+]?")
 
 
 def stream_array(
@@ -107,7 +109,7 @@ def _incomplete_tail(data: bytes) -> int:
         byte = data[-back]
         if byte & 0xC0 == 0x80:  # a continuation byte: look further back
             continue
-        if byte < 0xC0:
+        if byte < 0xC2:  # ASCII, or C0/C1, which start no sequence: invalid at once
             return 0
         needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
         return back if needed > back else 0
@@ -167,19 +169,26 @@ def _element(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> tu
             raise _stop(text, exc.pos, exc.msg) from None
         except (ValueError, RecursionError) as exc:
             raise _Stop(_describe(exc, "")) from None
-        if end == len(text.buf) and _read_on(text, pos, index, name, max_bytes):
+        if (end == len(text.buf) or _CUT_NUMBER.fullmatch(text.buf, end)) and _read_on(
+            text, pos, index, name, max_bytes
+        ):
             continue  # a number may go on in the next chunk
-        if end - pos > max_bytes:
+        if _utf8_size(text.buf[pos:end]) > max_bytes:
             raise _too_large(name, index, max_bytes)
         return value, end
 
 
 def _read_on(text: _Text, pos: int, index: int, name: str, max_bytes: int) -> bool:
-    if len(text.buf) - pos > max_bytes:
+    if _utf8_size(text.buf[pos:]) > max_bytes:
         raise _too_large(name, index, max_bytes)
     before = len(text.buf)
     text.more()
     return len(text.buf) > before
+
+
+def _utf8_size(text: str) -> int:
+    """The size of ``text`` in the source, in bytes (what --max-bytes counts)."""
+    return len(text.encode("utf-8"))
 
 
 def _too_large(name: str, index: int, max_bytes: int) -> InputError:

@@ -164,7 +164,9 @@ def _decode_text(data: bytes, name: str) -> str | Document:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # what PowerShell's `>` writes
             return Document(name, error="the input is UTF-16 (it starts with a UTF-16 byte "
                             "order mark); JSON must be UTF-8: convert it first")
-        line, column = _position(data.decode("utf-8", "replace"), exc.start)
+        # Characters before the invalid byte, not bytes: "é" is one column (and a BOM none).
+        before = data[:exc.start].decode("utf-8").removeprefix("\ufeff")
+        line, column = _position(before, len(before))
         return Document(
             name, error=f"invalid UTF-8 at line {line}, column {column} (byte offset {exc.start})"
         )
