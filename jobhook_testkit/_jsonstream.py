@@ -11,8 +11,9 @@ What a source is gets decided from its first lines, the rest is read as it is ch
 * anything else (one pretty-printed report, a one-line file, broken input): one document,
   read whole, as :mod:`jobhook_testkit._jsonio` always did.
 
-``max_bytes`` limits one document: the whole file in the last case, one line of NDJSON,
-one element of an array. A stream of any length passes; one document over the limit is an
+``max_bytes`` limits one document: one line of NDJSON (its newline left out), one element
+of an array, the whole file in the last case; a file holding one value on one line is
+limited as that line, like an NDJSON line (blank lines before it and its newline left out). A stream of any length passes; one document over the limit is an
 :class:`~jobhook_testkit._jsonio.InputError` when it is reached.
 """
 
