@@ -265,7 +265,10 @@ def test_the_credentials_a_url_holds_as_written_and_decoded() -> None:
 @pytest.mark.parametrize(
     ("secret", "echo", "cleaned"),
     [
-        # JSON written with ensure_ascii=False: letters kept, the tab escaped.
+        # JSON written with ensure_ascii=False: letters kept, the quote escaped (no other
+        # form writes both so).
+        ('Bearer ключ"секрет-1', '{"a": "Bearer ключ\\"секрет-1"}', '{"a": "Bearer [redacted]"}'),
+        # ... and the tab escaped (as a repr writes it too).
         ("Bearer ключ\tсекрет-1", '{"a": "Bearer ключ\\tсекрет-1"}', '{"a": "Bearer [redacted]"}'),
         # A Python repr of a value holding both quotes escapes the single one.
         ("Bearer it's-\"quoted\"-tok", "{'a': 'Bearer it\\'s-\"quoted\"-tok'}",
