@@ -46,8 +46,8 @@ class Entry:
     @property
     def verdict(self) -> str:
         delivery = self.delivery
-        if delivery is None:
-            return "refused"
+        if delivery is None:  # the sender hanging up is not the receiver refusing
+            return "incomplete" if getattr(self.event, "kind", "") == "incomplete" else "refused"
         if delivery.report is None:
             return "malformed"
         return "valid" if delivery.valid else "invalid"

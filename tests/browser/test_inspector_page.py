@@ -173,3 +173,27 @@ def test_malformed_and_refused_deliveries_explain_themselves(
     assert tab.is_hidden("#replay")  # nothing to send again
     assert "Authorization\nBearer [redacted]" in tab.inner_text("#headers")
     assert "s3cret" not in tab.content()
+
+
+
+def test_a_sender_that_hung_up_is_incomplete_with_nothing_to_replay(
+    page: tuple[Page, list[str]], serve: Serving
+) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    tab, _ = page
+    address = urlsplit(serve.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
+                     'Content-Length: 100\r\n\r\n{"id"'.encode())
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(4096):
+            pass
+    tab.goto(serve.inspector_url)
+    tab.locator("tr[data-verdict=incomplete]").click()
+    expect(tab.locator("#detail-title")).to_have_text("#1 POST /: incomplete")
+    assert "the sender hung up before the whole body arrived" in tab.inner_text("#detail-meta")
+    assert tab.is_hidden("#replay")
+    tab.select_option("#filters select[name=verdict]", "incomplete")
+    assert tab.locator("tr[data-verdict=incomplete]").is_visible()

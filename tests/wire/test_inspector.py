@@ -119,6 +119,26 @@ def test_each_delivery_is_streamed_with_its_verdict_and_forward_outcome(
     assert refused["reason"] == "Authorization does not match"
 
 
+
+def test_a_sender_that_hangs_up_mid_request_is_shown_as_incomplete_not_refused(
+    serve: Serving,
+) -> None:
+    import socket
+
+    host, port = urlsplit(serve.url).hostname, urlsplit(serve.url).port
+    assert host is not None and port is not None
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(f"POST /hooks HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
+                     'Content-Length: 100\r\n\r\n{"id"'.encode())
+        sock.shutdown(socket.SHUT_WR)  # gone before the body ended
+        while sock.recv(4096):
+            pass
+    FakeSender(serve.url + "/hooks", auth=AUTH).deliver()
+    (_, cut), (_, row) = read_events(serve, 2)
+    assert (cut["verdict"], cut["path"]) == ("incomplete", "/hooks")
+    assert cut["reason"] == "the sender hung up before the whole body arrived"
+    assert row["verdict"] == "valid"
+
 def test_a_stream_gets_deliveries_as_they_arrive(serve: Serving) -> None:
     stream = Stream(serve)
     try:

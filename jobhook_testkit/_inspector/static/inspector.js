@@ -117,7 +117,7 @@ async function show(number) {
     if (line.marks.length) span.append(el("span", `← ${line.marks.join("; ")}`, "note"));
     body.append(span);
   }
-  $("#replay").hidden = data.verdict === "refused";
+  $("#replay").hidden = data.verdict === "refused" || data.verdict === "incomplete";
   $("#replay-outcome").textContent = "";
   $("#curl-text").hidden = true;
 }
