@@ -13,7 +13,8 @@ What a source is gets decided from its first lines, the rest is read as it is ch
 
 ``max_bytes`` limits one document: one line of NDJSON (its newline left out), one element
 of an array, the whole file in the last case; a file holding one value on one line is
-limited as that line, like an NDJSON line (blank lines before it and its newline left out). A stream of any length passes; one document over the limit is an
+limited as that line, like an NDJSON line (blank lines before it and its newline left
+out). A stream of any length passes; one document over the limit is an
 :class:`~jobhook_testkit._jsonio.InputError` when it is reached.
 """
 
