@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -205,6 +207,51 @@ def test_a_half_status_line_then_a_close_says_what_arrived() -> None:
         "the receiver closed the connection before its answer was complete: only part of "
         "the status line arrived (10 bytes: 'HTTP/1.1 2')"
     )
+
+
+
+def _answer_then_close(data: bytes) -> Behaviour:
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(data)
+
+    return behaviour
+
+
+@pytest.mark.parametrize(
+    ("sent", "told"),
+    [
+        (b"HTTP/1.1 200 " + b"O" * 27, "40 bytes: 'HTTP/1.1 200 " + "O" * 27 + "')"),
+        (b"HTTP/1.1 200 " + b"O" * 28, "41 bytes: 'HTTP/1.1 200 " + "O" * 27 + "'...)"),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/pl",
+         "the status line arrived but the headers did not finish"),
+    ],
+    ids=["forty-bytes-whole", "forty-one-cut", "headers-cut"],
+)
+def test_an_answer_cut_short_by_a_close_shows_at_most_forty_bytes(sent: bytes, told: str) -> None:
+    with hostile(_answer_then_close(sent)) as server:
+        delivery = sender(server.url).deliver()
+    assert delivery.outcome is Outcome.CONNECTION_FAILED
+    prefix = "the receiver closed the connection before its answer was complete: "
+    if told.startswith("the status line"):
+        assert delivery.reason == prefix + told
+    else:
+        assert delivery.reason == prefix + "only part of the status line arrived (" + told
+
+
+def test_a_name_lookup_that_never_ends_does_not_keep_the_process_alive() -> None:
+    """The lookup runs on a thread of its own (getaddrinfo has no timeout): once the
+    deadline has passed, the sender gives up and the process can still exit."""
+    script = (
+        "import socket, time\n"
+        "socket.getaddrinfo = lambda *a, **k: time.sleep(30)\n"
+        "from jobhook_testkit import FakeSender\n"
+        "d = FakeSender('http://hooks.invalid/', timeout=0.2).deliver()\n"
+        "print(d.outcome.value)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=10)
+    assert (done.returncode, done.stdout.strip()) == (0, "timed_out"), done.stderr
 
 
 def test_trickling_body_cannot_extend_the_deadline() -> None:
