@@ -254,6 +254,29 @@ def test_a_name_lookup_that_never_ends_does_not_keep_the_process_alive() -> None
     assert (done.returncode, done.stdout.strip()) == (0, "timed_out"), done.stderr
 
 
+
+def test_a_lookup_left_running_at_the_deadline_is_on_a_daemon_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In-process twin of the test above (mutation testing selects tests by what they run
+    in-process): the unfinished lookup is left to a daemon thread."""
+    release = threading.Event()
+
+    def never(*args: object, **kwargs: object) -> list[Any]:
+        release.wait(10)
+        raise socket.gaierror("released by the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", never)
+    try:
+        delivery = FakeSender("http://hooks.invalid/", timeout=0.1).deliver()
+        assert delivery.outcome is Outcome.TIMED_OUT
+        (lookup,) = [t for t in threading.enumerate() if t.name == "jobhook-resolve"]
+        assert lookup.daemon
+    finally:
+        release.set()
+    lookup.join(5)
+
+
 def test_trickling_body_cannot_extend_the_deadline() -> None:
     with hostile(trickle_body) as server:
         delivery = sender(server.url).deliver()
