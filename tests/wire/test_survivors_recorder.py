@@ -507,3 +507,77 @@ def test_a_one_byte_limit_is_a_limit() -> None:
     receiver = RecordingReceiver(max_body=1)
     assert receiver.max_body == 1
     assert Client(receiver).post("/", data=b"{}").status_code == 413
+
+
+def test_refusals_and_400_answers_give_the_length_of_their_body() -> None:
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    client = Client(receiver)
+    answers = [
+        client.get("/hooks"),  # 405
+        _post(client, json.dumps(_report())),  # 401
+        _post(client, "{", Authorization="Bearer s3cret"),  # 400, malformed
+    ]
+    assert [a.status_code for a in answers] == [405, 401, 400]
+    for answer in answers:
+        assert answer.headers["Content-Length"] == str(len(answer.data)), answer.headers
+
+
+def test_a_refusal_over_the_wire_is_read_whole_by_a_sender() -> None:
+    with serve_recorder(auth="Bearer s3cret") as recorder:
+        delivery = FakeSender(recorder.url + "/hooks", timeout=5).deliver(_report())
+    assert delivery.status_code == 401, delivery
+    assert delivery.body_excerpt == b'{"error": "missing Authorization header"}'
+    assert delivery.response_headers["Content-Length"] == str(len(delivery.body_excerpt))
+
+
+class _Clock:
+    """A stand-in for the recorder's ``time`` module whose clock jumps 100 s after it is
+    first read: a wait_for with its default timeout fails at once instead of after 5 s."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        return 0.0 if self.reads == 1 else 100.0
+
+
+def test_wait_for_waits_five_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "time", _Clock())
+    with pytest.raises(AssertionError) as failure:
+        RecordingReceiver().wait_for()
+    assert str(failure.value) == "expected 1 recorded deliveries within 5.0 s, got 0"
+
+
+def test_a_live_recorders_wait_for_waits_five_seconds_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    with serve_recorder() as recorder:
+        monkeypatch.setattr(recorder_module, "time", _Clock())
+        with pytest.raises(AssertionError) as failure:
+            recorder.wait_for(2)
+        monkeypatch.undo()
+    assert str(failure.value) == "expected 2 recorded deliveries within 5.0 s, got 0"
+
+
+def test_a_failed_wait_for_is_reported_at_the_callers_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    with serve_recorder() as recorder:
+        failures = []
+        for waiter in (recorder, recorder.receiver):
+            monkeypatch.setattr(recorder_module, "time", _Clock())
+            with pytest.raises(AssertionError) as failure:
+                waiter.wait_for(1)
+            failures.append(failure)
+        monkeypatch.undo()
+    for failure in failures:  # (mutmut's trampolines exist only under mutation testing)
+        shown = [entry.frame.code.name for entry in failure.traceback.filter(failure)
+                 if "mutmut" not in str(entry.path)]
+        assert shown == ["test_a_failed_wait_for_is_reported_at_the_callers_line"]
