@@ -581,3 +581,50 @@ def test_a_failed_wait_for_is_reported_at_the_callers_line(
         shown = [entry.frame.code.name for entry in failure.traceback.filter(failure)
                  if "mutmut" not in str(entry.path)]
         assert shown == ["test_a_failed_wait_for_is_reported_at_the_callers_line"]
+
+
+def test_an_authorization_beyond_latin1_from_a_test_client_is_refused_not_a_crash() -> None:
+    """Werkzeug's test Client passes header text as given, even outside Latin-1."""
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    response = _post(Client(receiver), json.dumps(_report()), Authorization="Bearer \u20acuro")
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Authorization does not match"}
+
+
+def test_a_credential_echoed_in_the_path_is_recorded_redacted() -> None:
+    receiver = RecordingReceiver(auth="Bearer s3cret-long-token")
+    client = Client(receiver)
+    client.post("/hooks/s3cret-long-token", data=json.dumps(_report()),
+                headers={"Authorization": "Bearer s3cret-long-token"})
+    (delivery,) = receiver.deliveries
+    assert delivery.path == "/hooks/[redacted]"
+
+
+def test_a_hang_up_mid_headers_is_a_400_refusal_of_its_own_kind() -> None:
+    import socket
+
+    with serve_recorder() as recorder:
+        host, port = recorder.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"POST /hooks HTTP/1.1\r\nHost: x\r\n")
+            sock.shutdown(socket.SHUT_WR)
+            sock.settimeout(5)
+            while sock.recv(4096):
+                pass
+        deadline = time.monotonic() + 5
+        while not recorder.refusals and time.monotonic() < deadline:
+            time.sleep(0.01)
+    (refusal,) = recorder.refusals
+    assert (refusal.kind, refusal.status, refusal.reason) == (
+        "incomplete", 400, "the sender hung up before the headers ended")
+
+
+def test_the_expected_credential_is_scrubbed_from_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report. The noted
+    credentials start empty here (mutmut forks its runs from a process that ran every test)."""
+    from jobhook_testkit import _redact
+
+    monkeypatch.setattr(_redact, "_REMEMBERED", {})
+    RecordingReceiver(auth="Bearer recorder-made-5b1d")
+    shown = "expected: Bearer recorder-made-5b1d"
+    assert _redact.scrub_all(shown, _redact.remembered()) == "expected: Bearer [redacted]"

@@ -1148,7 +1148,19 @@ def test_a_bad_credential_given_to_a_sender_factory_is_reported_at_the_callers_l
     ]
 
 
-def test_credentials_in_a_url_are_scrubbed_from_reports_as_the_url_parser_reads_them() -> None:
+@pytest.fixture
+def no_credentials_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials noted for scrubbing start empty: what a test finds there was noted by
+    what it did, not by earlier tests of the same process (mutmut forks its runs from one
+    that has run them all)."""
+    from jobhook_testkit import _redact
+
+    monkeypatch.setattr(_redact, "_REMEMBERED", {})
+
+
+def test_credentials_in_a_url_are_scrubbed_from_reports_as_the_url_parser_reads_them(
+    no_credentials_yet: None,
+) -> None:
     """A tab or line break typed into a URL is dropped by URL parsing: the user name and
     password it then holds ("jobhook-user:s3cret-p@ssx") are scrubbed from pytest's
     reports as well as the text as typed (remembered() + scrub_all is what the plugin
@@ -1189,3 +1201,37 @@ def test_a_path_given_with_a_url_is_refused_showing_the_url_to_write(url: str, h
     assert str(raised.value) == (
         f"path='/jobs' is for WSGI targets; with a URL put the path in the URL ({hint})"
     )
+
+
+def test_a_credential_given_to_one_delivery_is_scrubbed_from_reports(
+    no_credentials_yet: None,
+) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report."""
+    from jobhook_testkit._redact import remembered, scrub_all
+
+    sender = FakeSender(_accept, path="/hooks", timeout=1)
+    delivery = sender.deliver(auth="Bearer only-this-delivery-7f3a")
+    assert delivery.request.headers["Authorization"] == "Bearer only-this-delivery-7f3a"
+    shown = "printed: Bearer only-this-delivery-7f3a"
+    assert scrub_all(shown, remembered()) == "printed: Bearer [redacted]"
+
+
+def test_credentials_given_to_a_sender_are_scrubbed_from_reports_before_any_delivery(
+    no_credentials_yet: None,
+) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report."""
+    from jobhook_testkit._redact import remembered, scrub_all
+
+    FakeSender("http://127.0.0.1:9/hooks", auth="Bearer made-with-7c2e",
+               headers={"X-Api-Key": "api-key-of-7c2e", "X-Trace": "not-a-secret-7c2e"})
+    shown = "Bearer made-with-7c2e / api-key-of-7c2e / not-a-secret-7c2e"
+    assert scrub_all(shown, remembered()) == (
+        "Bearer [redacted] / [redacted] / not-a-secret-7c2e"
+    )
+
+
+def test_a_content_type_with_a_line_break_is_refused_naming_the_header() -> None:
+    sender = FakeSender(_accept, timeout=1)
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 (the whole message is compared)
+        sender.deliver(content_type="application/json\r\nX-Injected: 1")
+    assert str(raised.value) == "the value of header 'Content-Type' contains a line break or NUL"
