@@ -507,3 +507,124 @@ def test_a_one_byte_limit_is_a_limit() -> None:
     receiver = RecordingReceiver(max_body=1)
     assert receiver.max_body == 1
     assert Client(receiver).post("/", data=b"{}").status_code == 413
+
+
+def test_refusals_and_400_answers_give_the_length_of_their_body() -> None:
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    client = Client(receiver)
+    answers = [
+        client.get("/hooks"),  # 405
+        _post(client, json.dumps(_report())),  # 401
+        _post(client, "{", Authorization="Bearer s3cret"),  # 400, malformed
+    ]
+    assert [a.status_code for a in answers] == [405, 401, 400]
+    for answer in answers:
+        assert answer.headers["Content-Length"] == str(len(answer.data)), answer.headers
+
+
+def test_a_refusal_over_the_wire_is_read_whole_by_a_sender() -> None:
+    with serve_recorder(auth="Bearer s3cret") as recorder:
+        delivery = FakeSender(recorder.url + "/hooks", timeout=5).deliver(_report())
+    assert delivery.status_code == 401, delivery
+    assert delivery.body_excerpt == b'{"error": "missing Authorization header"}'
+    assert delivery.response_headers["Content-Length"] == str(len(delivery.body_excerpt))
+
+
+class _Clock:
+    """A stand-in for the recorder's ``time`` module whose clock jumps 100 s after it is
+    first read: a wait_for with its default timeout fails at once instead of after 5 s."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        return 0.0 if self.reads == 1 else 100.0
+
+
+def test_wait_for_waits_five_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "time", _Clock())
+    with pytest.raises(AssertionError) as failure:
+        RecordingReceiver().wait_for()
+    assert str(failure.value) == "expected 1 recorded deliveries within 5.0 s, got 0"
+
+
+def test_a_live_recorders_wait_for_waits_five_seconds_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    with serve_recorder() as recorder:
+        monkeypatch.setattr(recorder_module, "time", _Clock())
+        with pytest.raises(AssertionError) as failure:
+            recorder.wait_for(2)
+        monkeypatch.undo()
+    assert str(failure.value) == "expected 2 recorded deliveries within 5.0 s, got 0"
+
+
+def test_a_failed_wait_for_is_reported_at_the_callers_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jobhook_testkit.recorder as recorder_module
+
+    with serve_recorder() as recorder:
+        failures = []
+        for waiter in (recorder, recorder.receiver):
+            monkeypatch.setattr(recorder_module, "time", _Clock())
+            with pytest.raises(AssertionError) as failure:
+                waiter.wait_for(1)
+            failures.append(failure)
+        monkeypatch.undo()
+    for failure in failures:  # (mutmut's trampolines exist only under mutation testing)
+        shown = [entry.frame.code.name for entry in failure.traceback.filter(failure)
+                 if "mutmut" not in str(entry.path)]
+        assert shown == ["test_a_failed_wait_for_is_reported_at_the_callers_line"]
+
+
+def test_an_authorization_beyond_latin1_from_a_test_client_is_refused_not_a_crash() -> None:
+    """Werkzeug's test Client passes header text as given, even outside Latin-1."""
+    receiver = RecordingReceiver(auth="Bearer s3cret")
+    response = _post(Client(receiver), json.dumps(_report()), Authorization="Bearer \u20acuro")
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Authorization does not match"}
+
+
+def test_a_credential_echoed_in_the_path_is_recorded_redacted() -> None:
+    receiver = RecordingReceiver(auth="Bearer s3cret-long-token")
+    client = Client(receiver)
+    client.post("/hooks/s3cret-long-token", data=json.dumps(_report()),
+                headers={"Authorization": "Bearer s3cret-long-token"})
+    (delivery,) = receiver.deliveries
+    assert delivery.path == "/hooks/[redacted]"
+
+
+def test_a_hang_up_mid_headers_is_a_400_refusal_of_its_own_kind() -> None:
+    import socket
+
+    with serve_recorder() as recorder:
+        host, port = recorder.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"POST /hooks HTTP/1.1\r\nHost: x\r\n")
+            sock.shutdown(socket.SHUT_WR)
+            sock.settimeout(5)
+            while sock.recv(4096):
+                pass
+        deadline = time.monotonic() + 5
+        while not recorder.refusals and time.monotonic() < deadline:
+            time.sleep(0.01)
+    (refusal,) = recorder.refusals
+    assert (refusal.kind, refusal.status, refusal.reason) == (
+        "incomplete", 400, "the sender hung up before the headers ended")
+
+
+def test_the_expected_credential_is_scrubbed_from_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report. The noted
+    credentials start empty here (mutmut forks its runs from a process that ran every test)."""
+    from jobhook_testkit import _redact
+
+    monkeypatch.setattr(_redact, "_REMEMBERED", {})
+    RecordingReceiver(auth="Bearer recorder-made-5b1d")
+    shown = "expected: Bearer recorder-made-5b1d"
+    assert _redact.scrub_all(shown, _redact.remembered()) == "expected: Bearer [redacted]"

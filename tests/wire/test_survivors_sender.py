@@ -1100,3 +1100,138 @@ def test_a_sender_factory_summary_shows_three_by_default_and_one_when_asked() ->
     assert factory.summary(1) == (
         "4 deliveries in this test, the last 1, oldest first:\n\n" + str(deliveries[-1])
     )
+
+
+# -- closing, reprs and hidden frames after the ASGI and secrets features ----------------
+
+
+def test_a_sender_to_a_url_can_be_closed_and_used_as_a_context_manager() -> None:
+    with listening(OK) as server, FakeSender(
+        f"http://127.0.0.1:{server.port}/hooks", timeout=2
+    ) as sender:
+        delivery = sender.deliver()
+    assert delivery.outcome is Outcome.ACKNOWLEDGED, delivery
+    sender.close()  # closing again (or a sender with nothing to close) is harmless
+
+
+@pytest.mark.parametrize(("timeout", "shown"), [(2.5, "2.5"), (5, "5"), (0.25, "0.25")])
+def test_a_senders_repr_shows_its_timeout(timeout: float, shown: str) -> None:
+    sender = FakeSender("http://127.0.0.1:9/hooks", auth="Bearer s3cret", timeout=timeout)
+    assert repr(sender) == (
+        f"FakeSender('http://127.0.0.1:9/hooks', auth='Bearer [redacted]', timeout={shown})"
+    )
+
+
+def _shown_frames(excinfo: pytest.ExceptionInfo[BaseException]) -> list[str]:
+    # What pytest's report would show; mutmut's trampolines (only under mutation testing)
+    # are left out.
+    return [entry.frame.code.name for entry in excinfo.traceback.filter(excinfo)
+            if "mutmut" not in str(entry.path)]
+
+
+def test_a_bad_header_given_to_deliver_is_reported_at_the_callers_line_only() -> None:
+    sender = FakeSender("http://127.0.0.1:9/hooks", timeout=1)
+    with pytest.raises(ValueError, match="line break") as excinfo:
+        sender.deliver(body=b"{}", headers={"X-Api-Key": "s3cret-key\nX-Injected: 1"})
+    assert _shown_frames(excinfo) == [
+        "test_a_bad_header_given_to_deliver_is_reported_at_the_callers_line_only"
+    ]
+
+
+def test_a_bad_credential_given_to_a_sender_factory_is_reported_at_the_callers_line() -> None:
+    from jobhook_testkit.sender import SenderFactory
+
+    with pytest.raises(ValueError, match="line break") as excinfo:
+        SenderFactory(timeout=1)("http://127.0.0.1:9/hooks", auth="Bearer s3cret\n")
+    assert _shown_frames(excinfo) == [
+        "test_a_bad_credential_given_to_a_sender_factory_is_reported_at_the_callers_line"
+    ]
+
+
+@pytest.fixture
+def no_credentials_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials noted for scrubbing start empty: what a test finds there was noted by
+    what it did, not by earlier tests of the same process (mutmut forks its runs from one
+    that has run them all)."""
+    from jobhook_testkit import _redact
+
+    monkeypatch.setattr(_redact, "_REMEMBERED", {})
+
+
+def test_credentials_in_a_url_are_scrubbed_from_reports_as_the_url_parser_reads_them(
+    no_credentials_yet: None,
+) -> None:
+    """A tab or line break typed into a URL is dropped by URL parsing: the user name and
+    password it then holds ("jobhook-user:s3cret-p@ssx") are scrubbed from pytest's
+    reports as well as the text as typed (remembered() + scrub_all is what the plugin
+    applies to every report)."""
+    from jobhook_testkit._redact import remembered, scrub_all
+
+    with pytest.raises(ValueError, match=r"^credentials in the URL are not sent"):
+        FakeSender("http://jobhook-user:s3cret-p@ss\tx@127.0.0.1:9/hooks")
+    shown = "as read: jobhook-user:s3cret-p@ssx, the password alone: s3cret-p@ssx."
+    assert scrub_all(shown, remembered()) == (
+        "as read: [redacted], the password alone: [redacted]."
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/caf\udcff", "http://127.0.0.1:9/hooks?source=\udcff"]
+)
+def test_a_url_holding_bytes_that_are_not_utf8_is_refused_saying_what_to_do(url: str) -> None:
+    """The byte 0xFF in a command-line argument reaches Python as the surrogate \\udcff."""
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 (the whole message is compared)
+        FakeSender(url)
+    assert str(raised.value) == (
+        f"invalid URL {url!r}: it holds bytes that are not UTF-8 text "
+        "(percent-encode them: %FF)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("http://127.0.0.1:9/X/", "http://127.0.0.1:9/X/jobs"),
+        ("http://127.0.0.1:9", "http://127.0.0.1:9/jobs"),
+    ],
+)
+def test_a_path_given_with_a_url_is_refused_showing_the_url_to_write(url: str, hint: str) -> None:
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 (the whole message is compared)
+        FakeSender(url, path="/jobs")
+    assert str(raised.value) == (
+        f"path='/jobs' is for WSGI targets; with a URL put the path in the URL ({hint})"
+    )
+
+
+def test_a_credential_given_to_one_delivery_is_scrubbed_from_reports(
+    no_credentials_yet: None,
+) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report."""
+    from jobhook_testkit._redact import remembered, scrub_all
+
+    sender = FakeSender(_accept, path="/hooks", timeout=1)
+    delivery = sender.deliver(auth="Bearer only-this-delivery-7f3a")
+    assert delivery.request.headers["Authorization"] == "Bearer only-this-delivery-7f3a"
+    shown = "printed: Bearer only-this-delivery-7f3a"
+    assert scrub_all(shown, remembered()) == "printed: Bearer [redacted]"
+
+
+def test_credentials_given_to_a_sender_are_scrubbed_from_reports_before_any_delivery(
+    no_credentials_yet: None,
+) -> None:
+    """remembered() + scrub_all is what the plugin applies to every report."""
+    from jobhook_testkit._redact import remembered, scrub_all
+
+    FakeSender("http://127.0.0.1:9/hooks", auth="Bearer made-with-7c2e",
+               headers={"X-Api-Key": "api-key-of-7c2e", "X-Trace": "not-a-secret-7c2e"})
+    shown = "Bearer made-with-7c2e / api-key-of-7c2e / not-a-secret-7c2e"
+    assert scrub_all(shown, remembered()) == (
+        "Bearer [redacted] / [redacted] / not-a-secret-7c2e"
+    )
+
+
+def test_a_content_type_with_a_line_break_is_refused_naming_the_header() -> None:
+    sender = FakeSender(_accept, timeout=1)
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 (the whole message is compared)
+        sender.deliver(content_type="application/json\r\nX-Injected: 1")
+    assert str(raised.value) == "the value of header 'Content-Type' contains a line break or NUL"
