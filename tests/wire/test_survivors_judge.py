@@ -81,12 +81,14 @@ class ProbedReceiver:
         self.probe_delay = probe_delay
         self.probe_headers = list(probe_headers)
         self.asked: list[str] = []
+        self.sent: list[tuple[bytes, str | None]] = []  # what each probe sent: body, type
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        got = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         path = environ.get("PATH_INFO", "")
         if environ["REQUEST_METHOD"] == "GET" and path.startswith("/p/"):
             self.asked.append(environ.get("RAW_URI") or environ.get("REQUEST_URI") or path)
+            self.sent.append((got, environ.get("CONTENT_TYPE") or None))
             time.sleep(self.probe_delay)
             body = self.probe_body.replace(b"{id}", path[3:].encode())
             start_response(self.probe_status, [*self.probe_headers,
@@ -168,6 +170,25 @@ def test_a_probe_answering_a_count_is_believed(body: bytes, status: Status, says
     assert result.reason.startswith(says)
 
 
+def test_a_probe_is_a_bare_get() -> None:
+    receiver = ProbedReceiver("200 OK", b"1")
+    result, _ = _probed(receiver, timeout=0.3)
+    assert result.status is Status.PASS
+    assert set(receiver.sent) == {(b"", None)}
+
+
+def test_a_credential_in_an_absolute_probe_url_is_redacted_in_the_failure() -> None:
+    receiver = ProbedReceiver("404 Not Found", b"")
+    with serve_wsgi(receiver) as server:
+        report = check_receiver(server.url + "/hooks/jobs", timeout=1.0, only=ONCE,
+                                probe_url=server.url + "/p/{id}?code=Zx81-probe-code")
+    [asked] = receiver.asked
+    result = report["processes-redelivery-once"]
+    assert "Zx81" not in result.reason + result.details
+    shown = server.url + asked.replace("Zx81-probe-code", "[redacted]")
+    assert result.reason == f"the side-effect probe GET {shown} answered 404 ''; {EXPECTED_COUNT}"
+
+
 def test_an_https_probe_is_asked_with_the_runs_ca(tmp_path: Any) -> None:
     import ssl
 
@@ -196,6 +217,7 @@ def test_an_https_probe_is_asked_with_the_runs_ca(tmp_path: Any) -> None:
      "user:password@, which is not sent: the probe is asked with the deliveries' "
      "Authorization"),
     ("/p/{id}", None),
+    ("/p/{id}?note=[credentials]@", None),  # that text itself, not a password redacted
     ("http://h/{id}", None),
     ("https://h/{id}", None),
 ])
