@@ -69,7 +69,7 @@ class HttpProbe:
         auth: str | None,
         headers: Mapping[str, str] | None,
         timeout: float,
-        verify: bool | str = True,
+        verify: bool | str,  # always the run's: no default to forget
     ) -> None:
         problem = probe_url_problem(template)
         if problem is not None:

@@ -238,7 +238,7 @@ def test_a_probe_shows_its_template_in_a_traceback() -> None:
     from jobhook_testkit._http_probe import HttpProbe
 
     probe = HttpProbe("/p/{id}", "http://127.0.0.1:9/hooks", auth=AUTH, headers=None,
-                      timeout=1.0)
+                      timeout=1.0, verify=True)
     assert repr(probe) == "HttpProbe('/p/{id}')"
 
 
