@@ -300,6 +300,25 @@ def test_preflight_is_one_bare_get_with_the_credentials_whatever_it_answers() ->
     assert (got["HTTP_AUTHORIZATION"], got["HTTP_X_GATEWAY"]) == (AUTH, "gw-1")
 
 
+def test_preflight_trusts_the_ca_it_is_given(tmp_path: Any) -> None:
+    import ssl
+
+    import trustme
+
+    from jobhook_testkit.contract import preflight
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_wsgi(answering("405 Method Not Allowed"), ssl_context=context) as server:
+        delivery = preflight(server.url, auth=None, timeout=1.0, verify=str(ca_file))
+        assert delivery.status_code == 405
+        with pytest.raises(ReceiverUnreachableError, match="certificate"):
+            preflight(server.url, auth=None, timeout=1.0)
+
+
 class FirstReports:
     """Answers ``status`` to every POST (after ``first_delay`` s for the first one) and
     keeps the bodies."""
@@ -338,6 +357,29 @@ def test_a_served_app_slow_to_answer_the_first_report_is_still_checked() -> None
     report = check_receiver(app, timeout=0.3, only=SUCCESS)
     assert report.first_delivery is not None
     assert str(report.first_delivery.outcome) == "timed_out"
+    assert report["acknowledges-success-report"].status is Status.PASS
+
+
+def test_a_404_cut_short_by_the_timeout_is_not_taken_for_a_missing_endpoint() -> None:
+    """Only a whole answer says nothing takes reports there: a 404 whose body was still
+    arriving at the timeout is an unanswered delivery (judged by the checks)."""
+    posts: list[int] = []
+
+    def slow_404_first(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        posts.append(1)
+        if len(posts) > 1:
+            start_response("204 No Content", [("Content-Length", "0")])
+            return
+        start_response("404 Not Found", [("Content-Length", "20")])
+        yield b"x" * 5
+        time.sleep(0.5)
+        yield b"y" * 15
+
+    report = check_receiver(slow_404_first, timeout=0.25, only=SUCCESS)
+    first = report.first_delivery
+    assert first is not None
+    assert (str(first.outcome), first.status_code) == ("timed_out", 404)
     assert report["acknowledges-success-report"].status is Status.PASS
 
 
