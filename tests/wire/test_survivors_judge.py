@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -846,18 +846,24 @@ def test_the_app_errors_name_each_exception_once_without_the_credentials_sent() 
                         + where, report.app_errors[1]), report.app_errors
 
 
+def _throw(exc: BaseException) -> None:
+    raise exc
+
+
 def _raised(exc: BaseException) -> BaseException:
+    """``exc`` raised two frames deep: its place is where it was raised, the last frame."""
     try:
-        raise exc
+        _throw(exc)
     except BaseException as caught:
         return caught
+    raise AssertionError("not raised")
 
 
 def test_describe_errors_lists_five_distinct_lines_then_counts_the_rest() -> None:
     from jobhook_testkit._contract_run import describe_errors
 
     errors = [_raised(ValueError(f"bad {i}")) for i in range(7)]
-    here = f"{__file__}:{_raised.__code__.co_firstlineno + 2}"
+    here = f"{__file__}:{_throw.__code__.co_firstlineno + 1}"
     lines = describe_errors([errors[0], errors[0], *errors[1:]])
     assert lines == (*(f"ValueError: bad {i} at {here}" for i in range(5)), "... and 2 more")
     assert describe_errors(errors[:5]) == tuple(f"ValueError: bad {i} at {here}"
@@ -880,3 +886,48 @@ def test_secrets_sent_are_scrubbed_longest_first() -> None:
     results = [_checked("a", Status.PASS, near, bare), _checked("b", Status.PASS, near)]
     assert sent_secrets(AUTH, results) == ["Bearer s3cret-Judge-longer", AUTH]
     assert sent_secrets(None, []) == []
+
+
+def test_ctrl_c_ends_a_run_at_once_without_waiting_for_the_running_checks() -> None:
+    from jobhook_testkit._contract_run import Liveness, run_checks
+    from jobhook_testkit.contract import Check, CheckContext, Verdict
+
+    release = threading.Event()
+    started: list[str] = []
+
+    def blocks(ctx: CheckContext) -> Verdict:
+        if ctx.check_name != "check-0":  # check-0 runs alone first
+            started.append(ctx.check_name)
+            release.wait(3)
+        return Verdict(Status.PASS)
+
+    selected = [Check(f"check-{i}", Level.MUST, "Protects.", blocks) for i in range(4)]
+
+    def make_context(check: Check) -> CheckContext:
+        if check.name == "check-3":  # Ctrl-C while two checks are running
+            while len(started) < 2:
+                time.sleep(0.01)
+            raise KeyboardInterrupt
+        return CheckContext("http://127.0.0.1:9/", None, 1.0, 1, check.name)
+
+    began = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_checks(selected, make_context, concurrency=2, liveness=Liveness())
+        assert time.monotonic() - began < 1.0
+    finally:
+        release.set()
+
+
+def test_the_checks_run_at_once_are_on_threads_named_after_jobhook() -> None:
+    """What a hung run's thread dump (pytest-timeout, py-spy) shows."""
+    names: list[str] = []
+
+    def probe(report: Mapping[str, Any]) -> int:
+        names.append(threading.current_thread().name)
+        return 1
+
+    report = check_receiver(answering("204 No Content"), timeout=0.3, probe=probe,
+                            only=[*SUCCESS, "acknowledges-failure-report", *ONCE])
+    assert report.passed
+    assert names and all(name.startswith("jobhook-check_") for name in names), names
