@@ -928,7 +928,8 @@ def test_ctrl_c_ends_a_run_at_once_without_waiting_for_the_running_checks() -> N
 
     def make_context(check: Check) -> CheckContext:
         if check.name == "check-3":  # Ctrl-C while two checks are running
-            while len(started) < 2:
+            deadline = time.monotonic() + 2  # bounded: a broken pool must fail, not hang
+            while len(started) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
             raise KeyboardInterrupt
         return CheckContext("http://127.0.0.1:9/", None, 1.0, 1, check.name)
