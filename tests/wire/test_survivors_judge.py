@@ -682,7 +682,7 @@ def _context(check: Any) -> Any:
 def _run_checks(selected: list[Any], concurrency: int) -> tuple[CheckResult, ...]:
     from jobhook_testkit._contract_run import run_checks
 
-    return run_checks(selected, _context, concurrency=concurrency)
+    return run_checks(selected, _context, concurrency=concurrency, liveness=None)
 
 
 def test_checks_that_wait_start_first_and_exclusive_ones_run_last_lightest_first() -> None:
@@ -955,3 +955,12 @@ def test_the_checks_run_at_once_are_on_threads_named_after_jobhook() -> None:
                             only=[*SUCCESS, "acknowledges-failure-report", *ONCE])
     assert report.passed
     assert names and all(name.startswith("jobhook-check_") for name in names), names
+
+
+def test_run_checks_sends_four_checks_at_once_by_default() -> None:
+    from jobhook_testkit._contract_run import run_checks
+
+    line = Timeline()
+    run_checks([line.check(f"plain-{i}") for i in range(6)], _context)
+    assert line.events[:2] == [("start", "plain-0"), ("end", "plain-0")]
+    assert line.most == 4  # the five left, four at a time
