@@ -873,10 +873,14 @@ def _throw(exc: BaseException) -> None:
     raise exc
 
 
+def _relay(exc: BaseException) -> None:
+    _throw(exc)
+
+
 def _raised(exc: BaseException) -> BaseException:
-    """``exc`` raised two frames deep: its place is where it was raised, the last frame."""
+    """``exc`` raised three frames deep: its place is where it was raised, the last frame."""
     try:
-        _throw(exc)
+        _relay(exc)
     except BaseException as caught:
         return caught
     raise AssertionError("not raised")
@@ -905,9 +909,11 @@ def test_secrets_sent_are_scrubbed_longest_first() -> None:
     from jobhook_testkit._contract_run import sent_secrets
 
     near = _delivery(401, "rejected", 0.1, auth="Bearer s3cret-Judge-longer")
+    short = _delivery(401, "rejected", 0.1, auth="Bearer zz-short")  # last in ABC order
     bare = _delivery(401, "rejected", 0.1, auth=None)
-    results = [_checked("a", Status.PASS, near, bare), _checked("b", Status.PASS, near)]
-    assert sent_secrets(AUTH, results) == ["Bearer s3cret-Judge-longer", AUTH]
+    results = [_checked("a", Status.PASS, near, bare, short), _checked("b", Status.PASS, near)]
+    assert sent_secrets(AUTH, results) == ["Bearer s3cret-Judge-longer", AUTH,
+                                           "Bearer zz-short"]
     assert sent_secrets(None, []) == []
 
 
@@ -964,3 +970,79 @@ def test_run_checks_sends_four_checks_at_once_by_default() -> None:
     run_checks([line.check(f"plain-{i}") for i in range(6)], _context)
     assert line.events[:2] == [("start", "plain-0"), ("end", "plain-0")]
     assert line.most == 4  # the five left, four at a time
+
+
+def test_probe_and_probe_url_together_are_refused_word_for_word() -> None:
+    with pytest.raises(ValueError, match="probe= or probe_url=") as caught:
+        check_receiver(answering("204 No Content"), timeout=1.0, probe=lambda r: 1,
+                       probe_url="/p/{id}")
+    assert str(caught.value) == "give probe= or probe_url=, not both"
+
+
+def test_each_check_sends_reports_of_its_own() -> None:
+    """Two checks sending the same report id would look like a redelivery to a receiver
+    that deduplicates (each check's factory is seeded with its own name)."""
+    receiver = FirstReports()
+    only = ["acknowledges-success-report", "acknowledges-failure-report",
+            "acknowledges-export-report", "acknowledges-import-report"]
+    check_receiver(receiver, timeout=1.0, seed=3, only=only)
+    ids = [json.loads(body)["id"] for body in receiver.bodies]
+    assert len(ids) == 5 and len(set(ids)) == 5  # the first report and one per check
+
+
+@pytest.mark.parametrize(("only", "concurrency"), [
+    (ONCE, 4),  # a single check
+    ([*SUCCESS, *ONCE], 4),  # the one left after the first check ran alone
+    ([*SUCCESS, "acknowledges-failure-report", *ONCE], 1),  # one at a time, as asked
+])
+def test_checks_run_one_at_a_time_run_on_the_callers_thread(
+    only: list[str], concurrency: int
+) -> None:
+    """A probe may then use what belongs to the test's thread: a Django test database
+    connection, a sqlite3 connection (which refuses to serve another thread)."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("create table processed (id text)")
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+
+        def probe(report: Mapping[str, Any]) -> int:
+            count: int = db.execute("select count(*) + 1 from processed where id = ?",
+                                    (report["id"],)).fetchone()[0]
+            return count
+
+        report = check_receiver(app, timeout=0.3, probe=probe, only=only,
+                                concurrency=concurrency)
+    finally:
+        db.close()
+    result = report["processes-redelivery-once"]
+    assert result.status is Status.PASS, result.reason
+
+
+def test_ctrl_c_in_a_run_stops_the_checks_still_sending() -> None:
+    """Ctrl-C (here: raised by the probe) ends check_receiver, and the checks running
+    beside it send nothing more: they do not go on in the background."""
+    posts: list[float] = []
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        posts.append(time.monotonic())
+        time.sleep(0.02)
+        start_response("204 No Content", [("Content-Length", "0")])
+        return [b""]
+
+    def interrupted(report: Mapping[str, Any]) -> int:
+        raise KeyboardInterrupt
+
+    with serve_wsgi(slow) as server:
+        with pytest.raises(KeyboardInterrupt):
+            check_receiver(server.url, timeout=1.0, probe=interrupted,
+                           only=[*SUCCESS, *ONCE, "acknowledges-edge-cases"])
+        sent = len(posts)
+        time.sleep(0.3)  # the edge cases (29 reports) would take 0.6 s more
+        assert len(posts) - sent <= 1  # at most the one already on its way
