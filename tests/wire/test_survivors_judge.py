@@ -1046,3 +1046,91 @@ def test_ctrl_c_in_a_run_stops_the_checks_still_sending() -> None:
         sent = len(posts)
         time.sleep(0.3)  # the edge cases (29 reports) would take 0.6 s more
         assert len(posts) - sent <= 1  # at most the one already on its way
+
+
+# -- _check_context: what a check gets, and how its result is told ------------------------
+
+
+def _lookup(ctx: Any) -> Any:
+    return {}["boom"]
+
+
+def _crashing(ctx: Any) -> Any:
+    return _lookup(ctx)
+
+
+def test_a_check_that_crashes_names_the_line_that_raised() -> None:
+    from jobhook_testkit.contract import Check, CheckContext
+
+    check = Check("demo-crash", Level.MUST, "Protects it.", _crashing)
+    result = check.run(CheckContext("http://127.0.0.1:9/", None, 1.0, 1, "demo-crash"))
+    line = _lookup.__code__.co_firstlineno + 1
+    assert result.status is Status.FAIL
+    assert result.reason == ("the check itself crashed (a jobhook-testkit bug, please report): "
+                             f"KeyError: 'boom' at {__file__}:{line}")
+
+
+def test_a_check_cut_short_after_its_own_answered_deliveries_says_how_many() -> None:
+    from jobhook_testkit._check_context import Liveness
+    from jobhook_testkit.contract import Check, CheckContext, Verdict
+
+    answered = _delivery(204, "acknowledged", 0.01)
+    unanswered = _delivery(None, "timed_out", 1.0)
+    liveness = Liveness(limit=2)
+
+    def goes_on(ctx: CheckContext) -> Verdict:
+        ctx.record([answered, answered])
+        liveness.record([unanswered, unanswered])  # another check's, meanwhile
+        ctx.ensure_answering()
+        return Verdict(Status.PASS)
+
+    ctx = CheckContext("http://127.0.0.1:9/", None, 1.5, 1, "demo", liveness=liveness)
+    result = Check("demo", Level.MUST, "Protects it.", goes_on).run(ctx)
+    assert result.status is Status.FAIL
+    assert result.reason == ("not run to the end: the receiver stopped answering (2 "
+                             "deliveries in a row got no answer within 1.5 s)")
+    assert result.details == "\n".join([
+        "The receiver stopped answering after this check's first 2 deliveries.",
+        "  sent:      nothing more: 2 deliveries in a row had just gone unanswered",
+        "  received:  no answer within 1.5 s to any of them",
+        "  expected:  an answer to every delivery within 1.5 s (the configured timeout)",
+    ])
+    assert result.deliveries == (answered, answered)
+
+
+def test_only_unanswered_deliveries_in_a_row_make_a_receiver_silent() -> None:
+    from jobhook_testkit._check_context import STOP_AFTER_UNANSWERED, Liveness
+
+    unanswered = _delivery(None, "timed_out", 1.0)
+    refused = _delivery(None, "connection_failed", 0.0)
+    assert Liveness().limit == STOP_AFTER_UNANSWERED == 6
+    liveness = Liveness(limit=3)
+    liveness.record([unanswered, refused, unanswered])  # a refused connection: no answer,
+    assert not liveness.silent  # but no timeout spent either: neither counted nor a reset
+    liveness.record([unanswered])
+    assert liveness.silent
+    liveness.record([_delivery(400, "rejected", 0.0)])  # any answer starts the count again
+    assert not liveness.silent
+    liveness.record([unanswered, unanswered])
+    assert not liveness.silent
+    liveness.interrupt()
+    assert liveness.silent
+
+
+def test_a_refusal_after_an_unanswered_first_report_is_not_credited() -> None:
+    def guarded(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if environ.get("HTTP_AUTHORIZATION") == AUTH:
+            time.sleep(0.5)  # the ordinary reports get no answer in time
+        start_response("401 Unauthorized", [("Content-Length", "0")])
+        return [b""]
+
+    report = check_receiver(guarded, auth=AUTH, timeout=0.25,
+                            only=["refuses-missing-authorization"])
+    result = report["refuses-missing-authorization"]
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "not credited: this endpoint did not acknowledge an ordinary report in this run (it "
+        "got no answer), so its answers here prove nothing")
+    assert "  expected:  a 2xx answer to an ordinary report within 0.25 s, so that a refusal " \
+        "means the receiver judged the request" in result.details
