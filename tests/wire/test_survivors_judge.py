@@ -189,7 +189,9 @@ def test_a_credential_in_an_absolute_probe_url_is_redacted_in_the_failure() -> N
     assert result.reason == f"the side-effect probe GET {shown} answered 404 ''; {EXPECTED_COUNT}"
 
 
-def test_an_https_probe_is_asked_with_the_runs_ca(tmp_path: Any) -> None:
+@pytest.fixture
+def tls(tmp_path: Any) -> tuple[Any, str]:
+    """A server TLS context for 127.0.0.1 and the file of the CA that signed it."""
     import ssl
 
     import trustme
@@ -199,11 +201,16 @@ def test_an_https_probe_is_asked_with_the_runs_ca(tmp_path: Any) -> None:
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
+    return context, str(ca_file)
+
+
+def test_an_https_probe_is_asked_with_the_runs_ca(tls: tuple[Any, str]) -> None:
+    context, ca_file = tls
     receiver = ProbedReceiver("200 OK", b"1")
     with serve_wsgi(receiver, ssl_context=context) as server:
         assert server.url.startswith("https://")
         report = check_receiver(server.url + "/hooks/jobs", timeout=1.0, only=ONCE,
-                                probe_url=server.url + "/p/{id}", verify=str(ca_file))
+                                probe_url=server.url + "/p/{id}", verify=ca_file)
     assert report["processes-redelivery-once"].status is Status.PASS
 
 
@@ -300,20 +307,12 @@ def test_preflight_is_one_bare_get_with_the_credentials_whatever_it_answers() ->
     assert (got["HTTP_AUTHORIZATION"], got["HTTP_X_GATEWAY"]) == (AUTH, "gw-1")
 
 
-def test_preflight_trusts_the_ca_it_is_given(tmp_path: Any) -> None:
-    import ssl
-
-    import trustme
-
+def test_preflight_trusts_the_ca_it_is_given(tls: tuple[Any, str]) -> None:
     from jobhook_testkit.contract import preflight
 
-    ca = trustme.CA()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
+    context, ca_file = tls
     with serve_wsgi(answering("405 Method Not Allowed"), ssl_context=context) as server:
-        delivery = preflight(server.url, auth=None, timeout=1.0, verify=str(ca_file))
+        delivery = preflight(server.url, auth=None, timeout=1.0, verify=ca_file)
         assert delivery.status_code == 405
         with pytest.raises(ReceiverUnreachableError, match="certificate"):
             preflight(server.url, auth=None, timeout=1.0)
