@@ -759,6 +759,18 @@ def test_a_timeout_that_is_not_positive_is_refused(timeout: float, said: str) ->
     assert str(caught.value) == f"timeout must be a positive number of seconds, got {said}"
 
 
+def test_a_zero_timeout_is_refused_before_the_app_is_made() -> None:
+    made: list[int] = []
+
+    def create_app() -> Any:
+        made.append(1)
+        return answering("204 No Content")
+
+    with pytest.raises(ValueError, match=r"^timeout must be a positive number of seconds"):
+        check_receiver(create_app, timeout=0)
+    assert made == []
+
+
 @pytest.mark.parametrize(("name", "problem"), [
     (" authorization ", "headers= cannot set Authorization: give the Authorization value as "
                         "auth="),
