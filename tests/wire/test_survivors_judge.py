@@ -1122,7 +1122,9 @@ def test_only_unanswered_deliveries_in_a_row_make_a_receiver_silent() -> None:
     assert liveness.silent
     liveness.record([_delivery(400, "rejected", 0.0)])  # any answer starts the count again
     assert not liveness.silent
-    liveness.record([unanswered, unanswered])
+    liveness.record([unanswered, unanswered, _delivery(204, "acknowledged", 0.0), unanswered])
+    assert not liveness.silent  # 1 since the acknowledgement
+    liveness.record([unanswered])
     assert not liveness.silent
     liveness.interrupt()
     assert liveness.silent
@@ -1145,3 +1147,140 @@ def test_a_refusal_after_an_unanswered_first_report_is_not_credited() -> None:
         "got no answer), so its answers here prove nothing")
     assert "  expected:  a 2xx answer to an ordinary report within 0.25 s, so that a refusal " \
         "means the receiver judged the request" in result.details
+
+
+def test_a_check_raising_stopped_answering_without_a_run_still_gets_a_result() -> None:
+    """A check run by hand (no run, so no liveness) that raises ReceiverStoppedAnswering
+    itself: Check.run never raises."""
+    from jobhook_testkit.contract import Check, CheckContext, ReceiverStoppedAnswering
+
+    def gives_up(ctx: CheckContext) -> Any:
+        raise ReceiverStoppedAnswering("gave up")
+
+    ctx = CheckContext("http://127.0.0.1:9/", None, 2.0, 1, "demo")
+    result = Check("demo", Level.MUST, "Protects it.", gives_up).run(ctx)
+    assert (result.status, result.reason) == (Status.FAIL, "gave up")
+    assert result.details == "\n".join([
+        "The receiver stopped answering before this check could run.",
+        "  sent:      nothing more: 0 deliveries in a row had just gone unanswered",
+        "  received:  no answer within 2 s to any of them",
+        "  expected:  an answer to every delivery within 2 s (the configured timeout)",
+    ])
+
+
+def _twins(seed: int) -> tuple[Any, Any]:
+    """Two contexts of the same check and seed: the second's factory says which fresh id
+    the first one draws next."""
+    from jobhook_testkit.contract import CheckContext
+
+    return tuple(CheckContext("http://127.0.0.1:9/", None, 1.0, seed, "demo")  # type: ignore[return-value]
+                 for _ in range(2))
+
+
+@pytest.mark.parametrize("original", ["", None, 42])
+def test_a_fresh_id_like_nothing_usable_is_a_whole_fresh_id(original: Any) -> None:
+    ctx, twin = _twins(1)
+    assert ctx.fresh_id_like(original) == twin.factory.build()["id"]
+
+
+def test_a_fresh_id_keeps_the_shape_and_takes_the_fresh_ids_characters() -> None:
+    ctx, twin = _twins(2)
+    originals = ["A" * 20, "b" * 7, "-x_y", "Z", "9-9"]
+    firsts = set()
+    for _ in range(12):
+        for original in originals:
+            fresh = str(twin.factory.build()["id"])
+            pool = "".join(ch for ch in fresh if ch.isalnum())
+            got = ctx.fresh_id_like(original)
+            assert got == "".join(pool[i % len(pool)] if ch.isalnum() else ch
+                                  for i, ch in enumerate(original)), (original, fresh)
+            firsts.add(got[0])
+    assert firsts - {"A", "-"}  # not only ids whose first letter is A
+    assert ctx.fresh_id_like("-x_y")[0::2] == "-_"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_ordinary_report_is_a_success_export_unless_told_otherwise(seed: int) -> None:
+    from jobhook_testkit.schema import validate
+
+    ctx, _ = _twins(seed)
+    report = ctx.report()
+    assert (report["status"], report["type"]) == ("SUCCESS", "export")
+    validate(report)
+    failed = ctx.report(status="FAILURE", type="import")
+    assert (failed["status"], failed["type"]) == ("FAILURE", "import")
+
+
+def test_the_checks_own_reports_are_reproduced_by_the_seed() -> None:
+    runs = [FirstReports("401 Unauthorized"), FirstReports("401 Unauthorized")]
+    for receiver in runs:
+        check_receiver(receiver, auth=AUTH, timeout=1.0, seed=7,
+                       only=["refuses-missing-authorization"])
+    assert len(runs[0].bodies) == 2  # the first report, then the one without Authorization
+    assert runs[0].bodies == runs[1].bodies
+
+
+def test_a_check_reason_quoting_a_credential_header_is_redacted() -> None:
+    from jobhook_testkit.contract import Check, CheckContext, Verdict
+
+    def quotes(ctx: CheckContext) -> Verdict:
+        return Verdict(Status.FAIL, f"saw {ctx.headers['X-Api-Key']}",
+                       f"story with {ctx.headers['X-Api-Key']}")
+
+    ctx = CheckContext("http://127.0.0.1:9/", None, 1.0, 1, "demo",
+                       headers={"X-Api-Key": "k3y-Quoted-31"})
+    result = Check("demo", Level.MUST, "Protects it.", quotes).run(ctx)
+    assert (result.reason, result.details) == ("saw [redacted]", "story with [redacted]")
+
+
+def test_a_malformed_answer_echoing_a_wrong_authorization_is_redacted_in_the_json() -> None:
+    """The sender's reason quotes the bad header line, which echoes the (wrong)
+    Authorization the check sent: not the configured value, redacted all the same."""
+    import socket
+
+    def serve(listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:]
+                              if b": " in line)
+                size = int(fields.get(b"Content-Length", b"0"))
+                while len(body) < size:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                auth = fields.get(b"Authorization", b"")
+                if auth == AUTH.encode():
+                    conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+                else:
+                    conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nSeen " + auth + b"\r\n\r\n")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        worker = threading.Thread(target=serve, args=(listener,), daemon=True)
+        worker.start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        report = check_receiver(url, auth=AUTH, timeout=1.0,
+                                only=["refuses-wrong-credential"])  # a near miss of AUTH
+        listener.shutdown(socket.SHUT_RDWR)
+    worker.join(5)
+    said = "the answer is not valid HTTP/1.1: header line b'Seen Bearer [redacted]'"
+    [delivery] = report.as_dict()["checks"][0]["deliveries"]
+    assert delivery["reason"] == said
+    assert report["refuses-wrong-credential"].reason == (
+        f"a report with the right scheme and a wrong credential: connection failed ({said}); "
+        "expected 401 or 403 (the Authorization value is not the configured one)")
+    assert "s3cret" not in json.dumps(report.as_dict())
