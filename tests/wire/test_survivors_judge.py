@@ -1201,12 +1201,13 @@ def test_a_fresh_id_keeps_the_shape_and_takes_the_fresh_ids_characters() -> None
 
 @pytest.mark.parametrize("seed", range(4))
 def test_an_ordinary_report_is_a_success_export_unless_told_otherwise(seed: int) -> None:
-    from jobhook_testkit.schema import validate
+    from jobhook_testkit.schema import load_schema, validate
 
     ctx, _ = _twins(seed)
     report = ctx.report()
     assert (report["status"], report["type"]) == ("SUCCESS", "export")
     validate(report)
+    assert set(report) <= set(load_schema()["properties"])  # no stray field beside them
     failed = ctx.report(status="FAILURE", type="import")
     assert (failed["status"], failed["type"]) == ("FAILURE", "import")
 
