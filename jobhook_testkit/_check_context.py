@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jobhook_testkit._redact import is_secret_header, scrub
+from jobhook_testkit._redact import is_secret_header, scrub, scrub_all
 from jobhook_testkit._seeds import derive_seed
 from jobhook_testkit._suite_types import (
     CheckResult,
@@ -138,13 +138,16 @@ class Check:
             status = Status.WARN
         # A delivery's story is scrubbed of its own Authorization value only; a receiver
         # may echo the configured one in its answer to a request that carried another.
+        # The reason and story quote the answers too: neither the configured value nor
+        # the near misses of it the check sent may show there.
+        sent = [d.request.authorization for d in verdict.deliveries]
         return CheckResult(
             name=self.name,
             level=self.level,
             status=status,
             protects=self.protects,
-            reason=ctx.scrub(verdict.reason),
-            details=ctx.scrub(verdict.details),
+            reason=scrub_all(ctx.scrub(verdict.reason), sent),
+            details=scrub_all(ctx.scrub(verdict.details), sent),
             deliveries=tuple(_scrubbed(d, ctx) for d in verdict.deliveries),
             elapsed=time.perf_counter() - started,
         )

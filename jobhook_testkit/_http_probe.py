@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jobhook_testkit._check_context import scrub_secrets
+from jobhook_testkit._redact import redact_url
 from jobhook_testkit._text import printable
 
 __all__ = ["HttpProbe", "ProbeAnswerError", "probe_url_problem"]
@@ -29,8 +30,6 @@ class ProbeAnswerError(Exception):
 
 def probe_url_problem(template: object) -> str | None:
     """Why ``template`` cannot be a probe URL template, or None."""
-    from jobhook_testkit._redact import redact_url
-
     if not isinstance(template, str) or not template:
         return "the probe URL must be a non-empty string such as '/jobs/{id}/processed'"
     shown = redact_url(template)  # a password (or a ?token=) in it is never printed
@@ -70,7 +69,7 @@ class HttpProbe:
         auth: str | None,
         headers: Mapping[str, str] | None,
         timeout: float,
-        verify: bool | str = True,
+        verify: bool | str,  # always the run's: no default to forget
     ) -> None:
         problem = probe_url_problem(template)
         if problem is not None:
@@ -102,8 +101,8 @@ class HttpProbe:
                                  self._auth, self._headers)  # before the cut: see _preview
             shown = body if len(body) <= _SHOWN else body[: _SHOWN - 3] + "..."
             said = f"answered {answer.status_code} {shown!r}"
-        message = (
-            f"GET {answer.request.url} {said}; expected 200 with a JSON integer or "
+        message = (  # a ?code= in an absolute probe URL is a credential like the receiver's
+            f"GET {redact_url(answer.request.url)} {said}; expected 200 with a JSON integer or "
             '{"processed": <integer>}'
         )
         raise ProbeAnswerError(

@@ -62,7 +62,7 @@ def no_endpoint_cause(delivery: Delivery, *, path_hint: str) -> str | None:
         location = next(
             (v for k, v in delivery.response_headers.items() if k.lower() == "location"), ""
         )
-        to = f" to {location}" if location else ""
+        to = f" to {redact_url(location)}" if location else ""  # a ?token= stays hidden
         return (
             f"{path} redirects ({code}{to}) and the platform does not follow redirects: "
             f"check {path_hint} and the URL's scheme"
@@ -76,12 +76,16 @@ def first_delivery(
     auth: str | None,
     timeout: float,
     seed: int,
-    verify: bool | str = True,
-    headers: Mapping[str, str] | None = None,
-    path_hint: str = "path=",
-    silence_is_unreachable: bool = True,
+    verify: bool | str,
+    headers: Mapping[str, str] | None,
+    path_hint: str,
+    silence_is_unreachable: bool,
 ) -> Delivery:
     """Deliver one ordinary report before the suite runs, and return that delivery.
+
+    No option has a default: each front (``check_receiver``, ``jobhook check``,
+    ``ReceiverContract``) says how it verifies, what it calls the path and whether the
+    receiver is served for the run.
 
     Raises :class:`ReceiverUnreachableError` when the connection fails (or, with
     ``silence_is_unreachable``, nothing answers in time) and

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from jobhook_testkit._redact import redact_authorization, redact_url
 
@@ -257,6 +258,8 @@ def join_url(url: str, path: str) -> str:
         raise ValueError(problem)
     if not path or path == "/":
         return url
-    return url.rstrip("/") + "/" + path.lstrip("/")
+    # Appended to the URL's path, not to its end: a ?code= or #part stays after it.
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + path.lstrip("/")))
 
 
