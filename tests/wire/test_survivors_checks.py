@@ -716,6 +716,8 @@ def test_a_probe_that_raises_fails_the_check_saying_what_a_probe_must_do() -> No
     assert result.details.startswith("The side-effect probe raised LookupError: no such table")
     assert ("  expected:  probe(report) returns how many times the report was processed "
             "(or None when it cannot tell)") in result.details
+    assert "\n  sent:      POST http://127.0.0.1:" in result.details  # the redelivery's story
+    assert "\n  received:  204 No Content after " in result.details
     assert len(result.deliveries) == 2
 
 
@@ -861,3 +863,95 @@ def test_a_credential_header_echoed_by_the_receiver_is_redacted_in_the_details()
     assert result.status is Status.FAIL
     assert "bad key" in result.details
     assert "k3y-value-123456" not in result.details
+
+
+def _failing_requests(numbers: set[int], *, hang: float = 0.0) -> Any:
+    """A receiver acknowledging every request but those whose arrival number (1 is the
+    run's first, ordinary report) is in ``numbers``: 500 to those, or silence for ``hang``
+    seconds when given."""
+    arrived = [0]
+    lock = threading.Lock()
+
+    def app(environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        with lock:
+            arrived[0] += 1
+            number = arrived[0]
+        if number in numbers:
+            if hang:
+                time.sleep(hang)
+                return _answer(start_response, "204 No Content")
+            return _answer(start_response, "500 Internal Server Error")
+        return _answer(start_response, "204 No Content")
+
+    return app
+
+
+@pytest.mark.parametrize(("bad", "more"), [(4, ""), (5, ", ...")])
+def test_four_bad_deliveries_are_all_listed_and_a_fifth_is_an_ellipsis(
+    bad: int, more: str
+) -> None:
+    app = _failing_requests(set(range(2, 2 + bad)))
+    result = check_receiver(app, timeout=2.0, only=["acknowledges-concurrent-deliveries"])[
+        "acknowledges-concurrent-deliveries"]
+    listed = ", ".join([r"delivery \d of 8: 500"] * 4)
+    assert re.fullmatch(
+        rf"{bad} of 8 concurrent deliveries not acknowledged \({listed}{re.escape(more)}\); "
+        r"expected 2xx within 2 s",
+        result.reason,
+    ), result.reason
+
+
+def test_an_answer_between_unanswered_edge_cases_starts_the_count_again() -> None:
+    # Edge cases 2 and 3 go unanswered (requests 3 and 4), the others are acknowledged:
+    # two in a row never reach the three that stop the check.
+    app = _failing_requests({3, 4}, hang=0.5)
+    result = check_receiver(app, timeout=0.3, only=["acknowledges-edge-cases"])[
+        "acknowledges-edge-cases"]
+    assert result.reason == (
+        f"2 of {len(_EDGE_NAMES)} edge cases not acknowledged ({', '.join(_EDGE_NAMES[1:3])}); "
+        "expected 2xx within 0.3 s"
+    )
+    assert len(result.deliveries) == len(_EDGE_NAMES)
+
+
+def test_a_receiver_failing_the_first_delivery_of_a_report_is_told_which() -> None:
+    result = check_receiver(_failing_requests({2}), timeout=2.0,
+                            only=["acknowledges-redelivery"])["acknowledges-redelivery"]
+    assert result.reason == (
+        "1 of 2 deliveries of one report not acknowledged (the first delivery: 500); "
+        "expected 2xx within 2 s"
+    )
+
+
+def test_a_count_of_one_is_watched_for_the_settle_period_not_the_whole_timeout() -> None:
+    """An immediate count of 1 is confirmed within about 0.1 s of questions (see
+    settle_period), not for the whole 10 s timeout."""
+    from jobhook_testkit._check_redelivery import PROBE_INTERVAL, settle_period
+
+    asked: list[float] = []
+
+    def probe(report: Mapping[str, Any]) -> int:
+        asked.append(time.monotonic())
+        return 1
+
+    result = check_receiver(_accepts_anything, timeout=10.0, probe=probe,
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.PASS, result.reason
+    # Even had the first count taken a whole second, the watch would end within 1.6 s.
+    assert asked[-1] - asked[0] <= settle_period(1.0, 10.0)
+    assert len(asked) <= settle_period(1.0, 10.0) / PROBE_INTERVAL + 1
+
+
+def test_watching_stops_as_soon_as_the_count_passes_one() -> None:
+    asked: list[int] = []
+
+    def probe(report: Mapping[str, Any]) -> int:
+        asked.append(1)
+        return len(asked)  # 1, then 2: processed twice
+
+    result = check_receiver(_accepts_anything, timeout=10.0, probe=probe,
+                            only=["processes-redelivery-once"])["processes-redelivery-once"]
+    assert result.status is Status.FAIL
+    assert result.reason.startswith("the same report delivered twice was processed 2 times ")
+    assert len(asked) == 2  # no question after the second processing was seen
