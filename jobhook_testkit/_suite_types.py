@@ -259,7 +259,10 @@ def join_url(url: str, path: str) -> str:
     if not path or path == "/":
         return url
     # Appended to the URL's path, not to its end: a ?code= or #part stays after it.
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed URL: the sender says what is wrong with it
+        return url.rstrip("/") + "/" + path.lstrip("/")
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + path.lstrip("/")))
 
 

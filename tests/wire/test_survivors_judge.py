@@ -638,6 +638,16 @@ def test_the_path_is_joined_to_the_url_with_one_slash(url: str, path: str, joine
     assert join_url(url, path) == joined
 
 
+
+def test_a_malformed_url_with_a_path_is_named_by_the_sender(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobhook_testkit.cli import main
+
+    assert main(["check", "http://[::1", "--path", "/hooks"]) == 2
+    assert capsys.readouterr().err == (
+        "jobhook check: invalid URL 'http://[::1/hooks': Invalid IPv6 URL\n")
+
 # -- _contract_run: how a run goes -------------------------------------------------------
 
 
