@@ -631,6 +631,8 @@ def test_a_path_that_cannot_be_sent_is_refused_before_anything_is(
     ("https://h/api?code=c0de", "/hooks", "https://h/api/hooks?code=c0de"),
     ("http://h:1/x/#part", "y", "http://h:1/x/y#part"),
     ("http://h:1/boX/", "/XboX", "http://h:1/boX/XboX"),  # only slashes are trimmed
+    ("http://[::1X/ ", "/Xhooks", "http://[::1X/ /Xhooks"),  # malformed: joined as text
+    ("http://[::1X/", "/Xhooks", "http://[::1X/Xhooks"),
 ])
 def test_the_path_is_joined_to_the_url_with_one_slash(url: str, path: str, joined: str) -> None:
     from jobhook_testkit._suite_types import join_url
