@@ -170,6 +170,12 @@ def score(work: Path, module: str, config: dict[str, Any]) -> dict[str, Any]:
             if status not in KILLED and status != "not checked"
             and not _is_listed_equivalent(name, module, config)
         ),
+        # Listed as equivalent, yet killed: mutmut numbers a function's mutants in order,
+        # so after an edit the listed name may mean another mutant. Review the entry.
+        "stale": sorted(
+            name.removeprefix(f"{PACKAGE}.{module}.") for name, status in statuses.items()
+            if status in KILLED and _is_listed_equivalent(name, module, config)
+        ),
     }
 
 
@@ -327,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['unchecked']:>9}  "
             f"{len(row['survivors'])} {where}"
         )
+    for row in rows:
+        if row["stale"]:
+            print(f"{row['module']}: listed as equivalent but killed, so the entry may name "
+                  f"other mutants now (review tools/mutation.toml): {', '.join(row['stale'])}",
+                  file=sys.stderr)
     if options.markdown:
         print()
         print("| module | killed / mutants | score | equivalent | not yet checked |")
@@ -339,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     latest = SCRATCH / "scores.json"
     known = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
     known = known if isinstance(known, dict) else {}
-    known.update({row["module"]: {k: v for k, v in row.items() if k != "survivors"}
+    known.update({row["module"]: {k: v for k, v in row.items() if k not in ("survivors", "stale")}
                   for row in rows})
     latest.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0
