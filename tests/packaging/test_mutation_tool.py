@@ -92,17 +92,6 @@ def test_the_score_excludes_listed_equivalents_and_counts_the_rest(
     assert result["stale"] == ["x_f__mutmut_7"]  # listed, yet killed: the name may be stale
 
 
-def test_the_current_equivalents_name_no_killed_mutant(
-    tool: ModuleType, config: dict[str, Any]
-) -> None:
-    """Checked against the last local results, where there are any (.mutation/ is not in
-    git: a fresh clone has none, and then there is nothing to compare)."""
-    for module in config["core"]:
-        work = tool.SCRATCH / module
-        if (work / "mutants").is_dir():
-            assert tool.score(work, module, config)["stale"] == [], module
-
-
 def test_each_pytest_session_under_mutmut_forgets_apps_loaded_from_temporary_files(
     tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
