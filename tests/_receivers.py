@@ -1,4 +1,5 @@
-"""Receivers for the tests of earned verdicts: background work, gateways, wrong paths.
+"""Receivers for the tests of earned verdicts: background work, gateways, wrong paths;
+and a raw TCP listener for the sender's tests of receivers that break HTTP.
 
 Plain WSGI (no framework): each is small enough to read next to the test using it.
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 import json
 import queue
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import unquote
 
@@ -116,3 +119,55 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+Behaviour = Callable[[socket.socket, threading.Event], None]
+
+
+class RawListener:
+    """A raw TCP (or TLS) listener on 127.0.0.1: ``behaviour(conn, stop)`` runs for each
+    connection, one at a time; ``stop`` is set when the test is done with it."""
+
+    def __init__(self, behaviour: Behaviour, *, tls: ssl.SSLContext | None = None,
+                 conn_timeout: float = 2.0) -> None:
+        self.behaviour, self.tls, self.conn_timeout = behaviour, tls, conn_timeout
+        self.connections = 0
+        self.stop = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.02)
+        self.port: int = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(self.conn_timeout)
+                with suppress(OSError):
+                    if self.tls is None:
+                        self.behaviour(conn, self.stop)
+                        continue
+                    with self.tls.wrap_socket(conn, server_side=True) as tls_conn:
+                        self.behaviour(tls_conn, self.stop)
+
+
+@contextmanager
+def raw_listener(behaviour: Behaviour, *, tls: ssl.SSLContext | None = None,
+                 conn_timeout: float = 2.0) -> Iterator[RawListener]:
+    """A started :class:`RawListener`, stopped (and its thread joined) on exit."""
+    listener = RawListener(behaviour, tls=tls, conn_timeout=conn_timeout)
+    listener.thread.start()
+    try:
+        yield listener
+    finally:
+        listener.stop.set()
+        listener.thread.join(5)
+        listener.sock.close()
+        assert not listener.thread.is_alive()

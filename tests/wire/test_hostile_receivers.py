@@ -13,61 +13,24 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from _receivers import Behaviour, RawListener, raw_listener
 
 from jobhook_testkit.delivery import Outcome
 from jobhook_testkit.sender import FakeSender
-
-Behaviour = Callable[[socket.socket, threading.Event], None]
 
 TIMEOUT = 0.3
 # A receiver that defeats the deadline would hold the sender for seconds, not this long.
 MARGIN = 0.5
 
 
-class Hostile:
+def hostile(behaviour: Behaviour) -> AbstractContextManager[RawListener]:
     """A raw TCP receiver: ``behaviour(conn, stop)`` runs for each connection."""
-
-    def __init__(self, behaviour: Behaviour) -> None:
-        self.behaviour = behaviour
-        self.connections = 0
-        self.requests: list[bytes] = []
-        self.stop = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.02)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                conn.settimeout(2.0)
-                with suppress(OSError):
-                    self.behaviour(conn, self.stop)
-
-
-@contextmanager
-def hostile(behaviour: Behaviour) -> Iterator[Hostile]:
-    server = Hostile(behaviour)
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.stop.set()
-        server.thread.join(5)
-        server.listener.close()
-        assert not server.thread.is_alive()
+    return raw_listener(behaviour)
 
 
 def read_request(conn: socket.socket) -> bytes:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import trustme
-from _receivers import free_port
+from _receivers import RawListener, free_port, raw_listener
 
 from jobhook_testkit.delivery import Outcome
 from jobhook_testkit.sender import FakeSender
@@ -63,47 +63,11 @@ def _reply(raw: bytes) -> Answer:
 OK = _reply(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
 
-class Listener:
-    """One raw TCP (or TLS) listener on 127.0.0.1 answering each connection with ``answer``."""
-
-    def __init__(self, answer: Answer, *, tls: ssl.SSLContext | None = None) -> None:
-        self.answer = answer
-        self.tls = tls
-        self.requests: list[bytes] = []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port: int = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(3.0)
-                with suppress(OSError):
-                    if self.tls is not None:
-                        with self.tls.wrap_socket(conn, server_side=True) as tls_conn:
-                            self.answer(tls_conn)
-                        continue
-                    self.answer(conn)
-
-
 @contextmanager
-def listening(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[Listener]:
-    listener = Listener(answer, tls=tls)
-    listener.thread.start()
-    try:
+def listening(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[RawListener]:
+    """A raw listener giving each connection ``answer(conn)``."""
+    with raw_listener(lambda conn, stop: answer(conn), tls=tls, conn_timeout=3.0) as listener:
         yield listener
-    finally:
-        listener.stop.set()
-        listener.thread.join(5)
-        listener.sock.close()
 
 
 @pytest.fixture
