@@ -121,6 +121,27 @@ def free_port() -> int:
     return port
 
 
+def read_request(conn: socket.socket) -> bytes:
+    """Read one whole HTTP request, head and Content-Length body, as it came (what arrived
+    when the sender hangs up first): closing a connection with unread bytes sends a reset
+    that can overtake the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 Behaviour = Callable[[socket.socket, threading.Event], None]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _receivers import free_port
+from _receivers import free_port, read_request
 
 from jobhook_testkit import load_schema
 from jobhook_testkit.cli import main
@@ -150,23 +150,6 @@ def test_max_bytes_refuses_a_larger_file_and_allows_raising_the_limit(
         assert "is larger than the 100 bytes limit" in capsys.readouterr().err
         assert main(["replay", str(source), recorder.url, "--max-bytes", "1M"]) == 0
     assert len(recorder.deliveries) == 3
-
-
-def read_request(connection: socket.socket) -> bytes:
-    """Read one whole HTTP request (head and Content-Length body): closing a connection
-    with unread bytes sends a reset that can overtake the answer."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += connection.recv(65536) or b"\r\n\r\n"
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")), 0)
-    while len(body) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def test_control_characters_in_the_receivers_answer_are_not_printed(

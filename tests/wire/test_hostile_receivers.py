@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from _receivers import Behaviour, RawListener, raw_listener
+from _receivers import Behaviour, RawListener, raw_listener, read_request
 
 from jobhook_testkit.delivery import Outcome
 from jobhook_testkit.sender import FakeSender
@@ -31,28 +31,6 @@ MARGIN = 0.5
 def hostile(behaviour: Behaviour) -> AbstractContextManager[RawListener]:
     """A raw TCP receiver: ``behaviour(conn, stop)`` runs for each connection."""
     return raw_listener(behaviour)
-
-
-def read_request(conn: socket.socket) -> bytes:
-    """Read the head and a Content-Length body of one request."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return data
 
 
 def answer(status: bytes, body: bytes = b"", extra: bytes = b"") -> Behaviour:
@@ -172,7 +150,6 @@ def test_a_half_status_line_then_a_close_says_what_arrived() -> None:
     )
 
 
-
 def _answer_then_close(data: bytes) -> Behaviour:
     def behaviour(conn: socket.socket, stop: threading.Event) -> None:
         read_request(conn)
@@ -215,7 +192,6 @@ def test_a_name_lookup_that_never_ends_does_not_keep_the_process_alive() -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=10)
     assert (done.returncode, done.stdout.strip()) == (0, "timed_out"), done.stderr
-
 
 
 def test_a_lookup_left_running_at_the_deadline_is_on_a_daemon_thread(

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import trustme
-from _receivers import RawListener, free_port, raw_listener
+from _receivers import RawListener, free_port, raw_listener, read_request
 
 from jobhook_testkit.delivery import Outcome
 from jobhook_testkit.sender import FakeSender
@@ -31,30 +31,9 @@ MARGIN = 0.5
 Answer = Callable[[socket.socket], None]
 
 
-def _read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-         if line.lower().startswith(b"content-length:")),
-        0,
-    )
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
-
-
 def _reply(raw: bytes) -> Answer:
     def answer(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         conn.sendall(raw)
 
     return answer
@@ -292,7 +271,7 @@ def test_max_body_zero_reads_no_chunked_body() -> None:
 
 def _in_parts(*parts: bytes) -> Answer:
     def answer(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         for part in parts:
             conn.sendall(part)
             time.sleep(0.05)
@@ -310,7 +289,7 @@ def test_a_body_arriving_in_parts_is_read_whole_and_no_further_than_its_length()
 
 def _reset_after(raw: bytes) -> Answer:
     def answer(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         conn.sendall(raw)
         time.sleep(0.05)
         # Closing with a zero linger time sends a reset instead of an orderly close.
@@ -405,7 +384,7 @@ def test_a_chunk_size_that_is_not_hex_is_shown_cut_at_40_bytes() -> None:
 
 def test_interim_answers_are_counted_in_the_timeout_reason() -> None:
     def two_interims(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n")
         while conn.recv(65536):  # then nothing, until the sender hangs up
             pass
@@ -626,7 +605,7 @@ def test_a_connection_never_accepted_times_out_as_no_connection() -> None:
 
 def test_an_interim_answer_then_a_stalled_head_is_told_as_interim_only() -> None:
     def interim_then_stall(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
         while conn.recv(65536):
             pass
@@ -650,7 +629,7 @@ def _head_then_nothing(status: bytes) -> Answer:
     """Answers with ``status`` and a Content-Length of 10, then sends no body at all."""
 
     def answer(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 10\r\n\r\n")
         while conn.recv(65536):  # the connection stays open until the sender leaves
             pass
@@ -699,7 +678,7 @@ def test_a_large_body_is_sent_whole_and_in_order() -> None:
     body = bytes(range(256)) * (16 * 1024)  # 4 MiB: the socket takes it in many sends
 
     def digest(conn: socket.socket) -> None:
-        received = _read_request(conn).partition(b"\r\n\r\n")[2]
+        received = read_request(conn).partition(b"\r\n\r\n")[2]
         answer = hashlib.sha256(received).hexdigest().encode()
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n" + answer)
 
@@ -775,7 +754,7 @@ def _digest_answer() -> Answer:
     import hashlib
 
     def digest(conn: socket.socket) -> None:
-        received = _read_request(conn).partition(b"\r\n\r\n")[2]
+        received = read_request(conn).partition(b"\r\n\r\n")[2]
         answer = hashlib.sha256(received).hexdigest().encode()
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n" + answer)
 
@@ -912,7 +891,7 @@ def test_a_host_header_given_replaces_the_one_from_the_url() -> None:
     seen: list[bytes] = []
 
     def capture(conn: socket.socket) -> None:
-        seen.append(_read_request(conn))
+        seen.append(read_request(conn))
         conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
 
     with listening(capture) as server:
@@ -958,7 +937,7 @@ def test_tls_garbage_after_the_handshake_names_the_phase_it_broke_in(tmp_path: P
     ca.cert_pem.write_to_path(str(ca_file))
 
     def garbles(conn: socket.socket) -> None:
-        _read_request(conn)  # over TLS; then plain bytes where a TLS record should be
+        read_request(conn)  # over TLS; then plain bytes where a TLS record should be
         with socket.socket(fileno=os.dup(conn.fileno())) as raw:
             raw.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
 
@@ -979,7 +958,7 @@ def _captured_head(**deliver: Any) -> list[bytes]:
     seen: list[bytes] = []
 
     def capture(conn: socket.socket) -> None:
-        seen.append(_read_request(conn))
+        seen.append(read_request(conn))
         conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
 
     with listening(capture) as server:
