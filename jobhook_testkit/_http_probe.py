@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jobhook_testkit._check_context import scrub_secrets
-from jobhook_testkit._redact import redact_url
+from jobhook_testkit._redact import has_userinfo, redact_url
 from jobhook_testkit._text import printable
 
 __all__ = ["HttpProbe", "ProbeAnswerError", "probe_url_problem"]
@@ -33,8 +33,7 @@ def probe_url_problem(template: object) -> str | None:
     if not isinstance(template, str) or not template:
         return "the probe URL must be a non-empty string such as '/jobs/{id}/processed'"
     shown = redact_url(template)  # a password (or a ?token=) in it is never printed
-    # user:password@ is checked first: the run would only fail later, on each probe.
-    if "[credentials]@" in shown and "[credentials]@" not in template:
+    if has_userinfo(template):  # checked first: the run would only fail later, on each probe
         return (
             f"the probe URL {shown!r} holds user:password@, which is not sent: the probe "
             "is asked with the deliveries' Authorization"

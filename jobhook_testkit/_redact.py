@@ -72,6 +72,11 @@ def redact_url(url: str) -> str:
     return f"{head}{authority}{_SECRET_PARAMETER.sub(_hide_value, rest)}"
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether ``url`` (any text) holds ``user:password@`` before its host."""
+    return "@" in _split_url(url)[1]
+
+
 def url_secrets(url: str) -> list[str]:
     """The credentials a URL holds, as written and percent-decoded (to :func:`remember`)."""
     from urllib.parse import unquote_plus
