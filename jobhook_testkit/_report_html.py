@@ -93,10 +93,9 @@ def replay_command(args: argparse.Namespace) -> str:
 def _url_word(url: str, variable: str = "JOBHOOK_URL") -> str:
     """The URL as a shell word, or ``"$JOBHOOK_URL"`` when it holds a credential (a
     ``?token=``, a ``user:password@``), or did: a report's target is already redacted."""
-    from jobhook_testkit._redact import REDACTED, redact_url
+    from jobhook_testkit._redact import has_userinfo, url_secrets
 
-    shown = redact_url(url)
-    if REDACTED in shown or "[credentials]@" in shown:
+    if has_userinfo(url) or url_secrets(url):  # "[redacted]" is a credential's place too
         return f'"${variable}"'
     return shlex.quote(url)
 
